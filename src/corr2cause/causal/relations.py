@@ -1,0 +1,155 @@
+"""The six causal relations of the Corr2Cause hypotheses, evaluated on one DAG.
+
+For an ordered pair ``(x, y)`` of distinct nodes of a DAG ``G`` (SPEC section 2):
+
+``parent``
+    the edge ``x -> y``.
+``child``
+    the edge ``y -> x``.
+``non-parent ancestor``
+    a directed path ``x -> m1 -> ... -> y`` with at least one intermediate node (a direct edge
+    ``x -> y`` may exist as well).
+``non-child descendant``
+    the same with ``x`` and ``y`` swapped.
+``has_collider``
+    some ``k`` outside ``{x, y}`` has directed paths ``x ~> k`` and ``y ~> k`` that share no
+    node but ``k`` (a simple path ``x -> ... -> k <- ... <- y``). This is *not* "a common
+    child": ``x -> y -> k`` alone gives no collider, since both paths to ``k`` pass through ``y``.
+``has_confounder``
+    some ``k`` outside ``{x, y}`` has directed paths ``k ~> x`` and ``k ~> y`` that share no
+    node but ``k`` (a simple path ``x <- ... <- k -> ... -> y``).
+
+Bitmask characterisations used here (proved in the module tests against path enumeration):
+``has_collider(x, y)`` iff ``De_{G-y}(x) & De_{G-x}(y)`` is non-empty, where ``De_{G-v}`` are
+strict descendants in ``G`` with ``v`` deleted; take the first node of ``x``'s path that lies on
+``y``'s path to get node-disjoint paths. ``has_confounder`` is the same with ancestors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from corr2cause.graphs.dag import Parents, children_masks
+
+RELATIONS: Final[tuple[str, ...]] = (
+    "parent",
+    "non-parent ancestor",
+    "child",
+    "non-child descendant",
+    "has_collider",
+    "has_confounder",
+)
+"""Relation (template) ids, in the order the benchmark lists them."""
+
+
+def _closure(step: Sequence[int], start: int, removed: int = 0) -> int:
+    """Nodes reachable from ``start`` in one or more ``step`` moves, never entering ``removed``."""
+    reach = 0
+    frontier = start
+    while frontier:
+        nxt = 0
+        f = frontier
+        while f:
+            low = f & -f
+            nxt |= step[low.bit_length() - 1]
+            f ^= low
+        nxt &= ~reach & ~removed
+        reach |= nxt
+        frontier = nxt
+    return reach
+
+
+def descendants(parents: Parents, v: int, *, removed: int = 0) -> int:
+    """Strict descendants of ``v`` as a bitmask, in ``G`` minus the nodes in ``removed``."""
+    return _closure(children_masks(parents), 1 << v, removed)
+
+
+def ancestors(parents: Parents, v: int, *, removed: int = 0) -> int:
+    """Strict ancestors of ``v`` as a bitmask, in ``G`` minus the nodes in ``removed``."""
+    return _closure(parents, 1 << v, removed)
+
+
+class RelationEvaluator:
+    """Precomputed reachability of one DAG, to answer relation queries in O(1).
+
+    Parameters
+    ----------
+    parents : tuple of int
+        The DAG as parent bitmasks.
+
+    Examples
+    --------
+    >>> ev = RelationEvaluator((0, 0b001, 0b010))  # A -> B -> C
+    >>> ev.holds("non-parent ancestor", 0, 2), ev.holds("parent", 0, 2)
+    (True, False)
+    """
+
+    __slots__ = ("_anc_wo", "_children", "_desc", "_desc_wo", "n", "parents")
+
+    def __init__(self, parents: Parents) -> None:
+        n = len(parents)
+        self.n = n
+        self.parents = parents
+        ch = children_masks(parents)
+        self._children = ch
+        self._desc = [_closure(ch, 1 << v) for v in range(n)]
+        # _desc_wo[r][v]: descendants of v with node r deleted; likewise ancestors.
+        self._desc_wo = [[_closure(ch, 1 << v, 1 << r) for v in range(n)] for r in range(n)]
+        self._anc_wo = [[_closure(parents, 1 << v, 1 << r) for v in range(n)] for r in range(n)]
+
+    def is_parent(self, x: int, y: int) -> bool:
+        """Edge ``x -> y``."""
+        return bool(self.parents[y] >> x & 1)
+
+    def is_non_parent_ancestor(self, x: int, y: int) -> bool:
+        """Directed path from ``x`` to ``y`` with at least one intermediate node."""
+        c = self._children[x] & ~(1 << y)
+        while c:
+            low = c & -c
+            if self._desc[low.bit_length() - 1] >> y & 1:
+                return True
+            c ^= low
+        return False
+
+    def has_collider(self, x: int, y: int) -> bool:
+        """Node-disjoint directed paths from ``x`` and ``y`` into a common third node."""
+        return bool(self._desc_wo[y][x] & self._desc_wo[x][y])
+
+    def has_confounder(self, x: int, y: int) -> bool:
+        """Node-disjoint directed paths from a common third node into ``x`` and ``y``."""
+        return bool(self._anc_wo[y][x] & self._anc_wo[x][y])
+
+    def holds(self, relation: str, x: int, y: int) -> bool:
+        """Whether ``relation`` holds for the ordered pair ``(x, y)``."""
+        if x == y:
+            raise ValueError("a relation needs two distinct nodes")
+        if relation == "parent":
+            return self.is_parent(x, y)
+        if relation == "child":
+            return self.is_parent(y, x)
+        if relation == "non-parent ancestor":
+            return self.is_non_parent_ancestor(x, y)
+        if relation == "non-child descendant":
+            return self.is_non_parent_ancestor(y, x)
+        if relation == "has_collider":
+            return self.has_collider(x, y)
+        if relation == "has_confounder":
+            return self.has_confounder(x, y)
+        raise ValueError(f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}")
+
+    def pair_vector(self, x: int, y: int) -> tuple[bool, bool, bool, bool, bool, bool]:
+        """All six relations for ``(x, y)``, in :data:`RELATIONS` order."""
+        return (
+            self.is_parent(x, y),
+            self.is_non_parent_ancestor(x, y),
+            self.is_parent(y, x),
+            self.is_non_parent_ancestor(y, x),
+            self.has_collider(x, y),
+            self.has_confounder(x, y),
+        )
+
+
+def relation_holds(parents: Parents, relation: str, x: int, y: int) -> bool:
+    """Whether ``relation`` (a template id of :data:`RELATIONS`) holds for ``(x, y)`` in a DAG."""
+    return RelationEvaluator(parents).holds(relation, x, y)

@@ -1,0 +1,1 @@
+"""Command-line interface (``corr2cause ...``), built with typer and rich."""

@@ -1,0 +1,86 @@
+"""Shared helpers of the CLI: argument parsing, progress bars, error reporting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+err_console = Console(stderr=True)
+"""Console for progress and diagnostics; stdout stays machine-readable."""
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``message`` as an error on stderr and return an ``Exit`` to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def parse_node_range(text: str, *, minimum: int = 2, maximum: int = 7) -> list[int]:
+    """Parse ``"2-6"``, ``"4"`` or ``"2,3,5"`` into a sorted list of node counts.
+
+    Raises ``typer.BadParameter`` with a clear message on malformed or out-of-range input.
+    """
+    values: set[int] = set()
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                raise ValueError
+            if "-" in part:
+                lo_s, hi_s = part.split("-", 1)
+                lo, hi = int(lo_s), int(hi_s)
+                if lo > hi:
+                    raise typer.BadParameter(f"empty node range {part!r} (start > end)")
+                values.update(range(lo, hi + 1))
+            else:
+                values.add(int(part))
+    except ValueError:
+        raise typer.BadParameter(
+            f"cannot read node range {text!r}; use e.g. '2-6', '4' or '2,3,5'"
+        ) from None
+    bad = sorted(v for v in values if not minimum <= v <= maximum)
+    if bad:
+        raise typer.BadParameter(
+            f"node counts {bad} out of range; supported: {minimum}..{maximum}"
+        )
+    return sorted(values)
+
+
+@contextmanager
+def progress_bar(
+    description: str, *, enabled: bool = True
+) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr; yields ``update(done, total)``.
+
+    Disabled (a no-op) when ``enabled`` is false or stderr is not a terminal.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,97 @@
+"""The ``corr2cause`` command."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from corr2cause import __version__
+from corr2cause.cli._common import err_console, parse_node_range, progress_bar
+
+app = typer.Typer(
+    name="corr2cause",
+    help="Reference toolkit for the Corr2Cause benchmark (Jin et al., ICLR 2024).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"corr2cause {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Reference toolkit for the Corr2Cause benchmark."""
+
+
+@app.command()
+def census(
+    nodes: Annotated[str, typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (1..7).")] = "2-6",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    labels: Annotated[bool, typer.Option(help="Also count labels per relation.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Count DAGs, Markov equivalence classes, items and labels per number of nodes."""
+    from corr2cause.causal.census import census as run_census
+    from corr2cause.causal.relations import RELATIONS
+
+    ns = parse_node_range(nodes, minimum=1, maximum=7)
+    result: dict[str, dict] = {}
+    with progress_bar("census", enabled=not quiet) as update:
+        for n in ns:
+
+            def report(stage: str, done: int, total: int, n: int = n) -> None:
+                update(done, total)
+
+            result[str(n)] = run_census(n, with_labels=labels, progress=report)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    console = Console()
+    table = Table(title="Corr2Cause census")
+    for col in ("N", "DAGs", "labeled DAGs", "MEC classes", "labeled MECs", "items"):
+        table.add_column(col, justify="right")
+    for n, row in result.items():
+        table.add_row(
+            n,
+            f"{row['dags']:,}",
+            f"{row['labeled_dags']:,}",
+            f"{row['mecs']:,}",
+            f"{row['labeled_mecs']:,}",
+            f"{row['items']:,}",
+        )
+    console.print(table)
+    if labels:
+        lt = Table(title="Labels per relation: entailment / neutral / contradiction")
+        lt.add_column("N", justify="right")
+        for rel in RELATIONS:
+            lt.add_column(rel, justify="right")
+        for n, row in result.items():
+            if "labels" in row:
+                lt.add_row(n, *("/".join(f"{v:,}" for v in row["labels"][rel]) for rel in RELATIONS))
+        console.print(lt)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        err_console.print("interrupted")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
