@@ -84,6 +84,10 @@ def census(
         console.print(lt)
 
 
+# --- command registration: other command modules register here, one import + one line each ---
+# (keep this block sorted; each module defines plain functions with typer annotations)
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

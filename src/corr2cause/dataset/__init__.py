@@ -1,0 +1,1 @@
+"""Dataset layer: compose items, verbalize premises and hypotheses, variants, splits and I/O."""
