@@ -71,9 +71,7 @@ def _moral_neighbours(parents: Parents, children: Parents, v: int, allowed: int)
     return nb & ~(1 << v)
 
 
-def _separated(
-    parents: Parents, children: Parents, x: int, y: int, z: int, ancestral: int
-) -> bool:
+def _separated(parents: Parents, children: Parents, x: int, y: int, z: int, ancestral: int) -> bool:
     """Are ``x`` and ``y`` disconnected in moral(G[ancestral]) minus ``z``?"""
     allowed = ancestral & ~z
     target = 1 << y
@@ -94,7 +92,9 @@ def _separated(
     return True
 
 
-def is_d_separated(parents: Parents, x: int, y: int, z: int | frozenset[int] | set[int] = 0) -> bool:
+def is_d_separated(
+    parents: Parents, x: int, y: int, z: int | frozenset[int] | set[int] = 0
+) -> bool:
     """Return whether ``x`` and ``y`` are d-separated by ``z`` in the DAG ``parents``.
 
     Parameters

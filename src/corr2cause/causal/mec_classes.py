@@ -189,7 +189,12 @@ def num_labeled_dags(n: int) -> int:
 
     a = [1]
     for m in range(1, n + 1):
-        a.append(sum((-1) ** (k + 1) * comb(m, k) * 2 ** (k * (m - k)) * a[m - k] for k in range(1, m + 1)))
+        a.append(
+            sum(
+                (-1) ** (k + 1) * comb(m, k) * 2 ** (k * (m - k)) * a[m - k]
+                for k in range(1, m + 1)
+            )
+        )
     return a[n]
 
 

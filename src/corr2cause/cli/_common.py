@@ -52,16 +52,12 @@ def parse_node_range(text: str, *, minimum: int = 2, maximum: int = 7) -> list[i
         ) from None
     bad = sorted(v for v in values if not minimum <= v <= maximum)
     if bad:
-        raise typer.BadParameter(
-            f"node counts {bad} out of range; supported: {minimum}..{maximum}"
-        )
+        raise typer.BadParameter(f"node counts {bad} out of range; supported: {minimum}..{maximum}")
     return sorted(values)
 
 
 @contextmanager
-def progress_bar(
-    description: str, *, enabled: bool = True
-) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar on stderr; yields ``update(done, total)``.
 
     Disabled (a no-op) when ``enabled`` is false or stderr is not a terminal.

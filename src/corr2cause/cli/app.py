@@ -80,12 +80,18 @@ def census(
             lt.add_column(rel, justify="right")
         for n, row in result.items():
             if "labels" in row:
-                lt.add_row(n, *("/".join(f"{v:,}" for v in row["labels"][rel]) for rel in RELATIONS))
+                lt.add_row(
+                    n, *("/".join(f"{v:,}" for v in row["labels"][rel]) for rel in RELATIONS)
+                )
         console.print(lt)
 
 
 # --- command registration: other command modules register here, one import + one line each ---
 # (keep this block sorted; each module defines plain functions with typer annotations)
+from corr2cause.cli import dataset_cmd  # noqa: E402
+
+app.command("generate")(dataset_cmd.generate)
+app.command("stats")(dataset_cmd.stats)
 
 
 def main() -> None:

@@ -120,7 +120,9 @@ def children_masks(parents: Parents) -> Parents:
 
 def edges(parents: Parents) -> list[tuple[int, int]]:
     """Return the edge list ``[(u, v), ...]`` sorted by ``(u, v)``."""
-    return sorted((u, v) for v, pm in enumerate(parents) for u in range(len(parents)) if pm >> u & 1)
+    return sorted(
+        (u, v) for v, pm in enumerate(parents) for u in range(len(parents)) if pm >> u & 1
+    )
 
 
 def from_edges(n: int, edge_list: Iterable[tuple[int, int]]) -> Parents:

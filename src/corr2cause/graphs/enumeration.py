@@ -140,9 +140,7 @@ class DagCatalog:
         return int(self.class_of_mask[mask])
 
 
-def enumerate_dags(
-    n: int, *, progress: Callable[[int, int], None] | None = None
-) -> DagCatalog:
+def enumerate_dags(n: int, *, progress: Callable[[int, int], None] | None = None) -> DagCatalog:
     """Enumerate all DAGs on ``n`` nodes up to isomorphism (SPEC section 3).
 
     Parameters
@@ -162,7 +160,9 @@ def enumerate_dags(
     [1, 2, 6, 31, 302]
     """
     if not 1 <= n <= MAX_ENUMERATION_NODES:
-        raise ValueError(f"exhaustive enumeration supports 1 <= n <= {MAX_ENUMERATION_NODES}, got {n}")
+        raise ValueError(
+            f"exhaustive enumeration supports 1 <= n <= {MAX_ENUMERATION_NODES}, got {n}"
+        )
     total = 1 << num_pairs(n)
     class_of = np.full(total, -1, dtype=np.int32)
     reps: list[int] = []

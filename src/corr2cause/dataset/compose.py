@@ -1,0 +1,271 @@
+"""Compose benchmark items: one premise per class, one hypothesis per (pair, relation).
+
+For every Markov equivalence class (SPEC section 3) the premise is verbalized from the
+d-separation statements of its representative; for every pair ``i < j`` and every relation
+(SPEC section 5) one item carries the hypothesis sentence, the binary and 3-class labels and
+the fraction of class members in which the relation holds.
+
+*Variants* change the wording, never the labels: ``original`` (official templates, seeded
+50/50 swap forms), ``paraphrase`` (the paper's paraphrased hypotheses) and ``refactor``
+(variables renamed ``A, B, C, ... -> Z, Y, X, ...``). The swap-form choice of an item depends
+only on the seed and the item, so every variant and every node range sees the same choices.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from math import comb
+
+import numpy as np
+
+from corr2cause.causal.d_separation import Statement, d_separation_statements
+from corr2cause.causal.mec_classes import LABEL3_NAMES, MecClass, mec_classes
+from corr2cause.causal.relations import RELATIONS
+from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, official_template_id
+from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
+from corr2cause.graphs.dag import Parents, node_name, pairs
+
+
+def refactored_name(i: int) -> str:
+    """Name of node ``i`` under variable refactorization: ``chr(90 - i)`` (Z, Y, X, ...)."""
+    if not 0 <= i < 26:
+        raise ValueError("refactorization supports at most 26 variables")
+    return chr(90 - i)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A wording of the benchmark.
+
+    Attributes
+    ----------
+    name : str
+        Variant id used in folder names and the ``variant`` column.
+    name_of : callable
+        Node index -> variable name.
+    paraphrase : bool
+        Use the paraphrased hypothesis templates.
+    description : str
+        One line for manifests and docs.
+    """
+
+    name: str
+    name_of: Callable[[int], str]
+    paraphrase: bool
+    description: str
+
+    def names(self, n: int) -> list[str]:
+        """Variable names of nodes ``0 .. n-1``."""
+        return [self.name_of(i) for i in range(n)]
+
+
+VARIANTS: dict[str, Variant] = {
+    "original": Variant("original", node_name, False, "official templates, seeded swap forms"),
+    "paraphrase": Variant(
+        "paraphrase", node_name, True, "the paper's paraphrased hypothesis templates"
+    ),
+    "refactor": Variant(
+        "refactor", refactored_name, False, "variables renamed A, B, C, ... -> Z, Y, X, ..."
+    ),
+}
+"""Registered variants by name."""
+
+
+@dataclass(frozen=True)
+class ClassData:
+    """Everything needed to write the items of one class.
+
+    Attributes
+    ----------
+    n : int
+        Number of variables.
+    mec_id : str
+        Stable id of the class, ``n{N}-m{mask:07d}``.
+    parents : tuple of int
+        The representative DAG (in the labeling the premise is written in).
+    statements : list of (i, j, z_mask)
+        All d-separation statements of the class.
+    counts : numpy.ndarray
+        ``(C(n, 2), 6)`` number of members in which each (pair, relation) holds.
+    num_members : int
+        Size of the Markov equivalence class.
+    """
+
+    n: int
+    mec_id: str
+    parents: Parents
+    statements: list[Statement]
+    counts: np.ndarray
+    num_members: int
+
+    @property
+    def num_items(self) -> int:
+        """Items of this class: ``6 * C(n, 2)``."""
+        return len(RELATIONS) * comb(self.n, 2)
+
+    def premise(self, names: Sequence[str]) -> str:
+        """The premise with the given variable names."""
+        return verbalize_premise(self.statements, names)
+
+
+def class_data(cls: MecClass) -> ClassData:
+    """Compute the premise statements and label counts of one class."""
+    return ClassData(
+        n=cls.n,
+        mec_id=cls.mec_id,
+        parents=cls.parents,
+        statements=d_separation_statements(cls.parents),
+        counts=cls.holds_counts(),
+        num_members=len(cls.members),
+    )
+
+
+def build_classes(n: int, *, progress: Callable[[int, int], None] | None = None) -> list[ClassData]:
+    """All classes on ``n`` nodes, ready to verbalize (``2 <= n <= 7``)."""
+    classes = mec_classes(n)
+    out = []
+    for k, cls in enumerate(classes):
+        out.append(class_data(cls))
+        if progress is not None and k % 128 == 0:
+            progress(k, len(classes))
+    if progress is not None:
+        progress(len(classes), len(classes))
+    return out
+
+
+def swap_forms(mec_id: str, n: int, *, seed: int) -> np.ndarray:
+    """Seeded 0/1 swap-form choice for each (pair, relation) of a class.
+
+    Relations without a swap form get 0. The generator is keyed by the seed and the class id,
+    so the choice does not depend on which other classes or variants are generated.
+    """
+    key = [seed, n, zlib.crc32(mec_id.encode())]
+    bits = np.random.default_rng(key).integers(0, 2, size=(comb(n, 2), len(RELATIONS)))
+    for r, rel in enumerate(RELATIONS):
+        if len(ORIGINAL_HYPOTHESES[rel]) < 2:
+            bits[:, r] = 0
+    return bits.astype(np.int8)
+
+
+@dataclass(frozen=True)
+class HypothesisTable:
+    """Hypotheses of one (n, variant), independent of the class.
+
+    ``text[p][r][form]`` is the sentence for pair ``p``, relation ``r`` and form;
+    ``template[r][form]`` the official ``template`` column value.
+    """
+
+    text: tuple[tuple[tuple[str, str], ...], ...]
+    template: tuple[tuple[str, str], ...]
+    node_i: tuple[str, ...]
+    node_j: tuple[str, ...]
+    id_suffix: tuple[tuple[str, ...], ...]
+
+
+def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
+    """Precompute every hypothesis sentence of ``n`` variables in ``variant``."""
+    names = variant.names(n)
+    base = [node_name(i) for i in range(n)]
+    text = []
+    suffix = []
+    for i, j in pairs(n):
+        text.append(
+            tuple(
+                tuple(
+                    verbalize_hypothesis(
+                        rel, names[i], names[j], form=f, paraphrase=variant.paraphrase
+                    )
+                    for f in (0, 1)
+                )
+                for rel in RELATIONS
+            )
+        )
+        suffix.append(tuple(f"/{base[i]}-{base[j]}/{rel.replace(' ', '-')}" for rel in RELATIONS))
+    if variant.paraphrase:
+        template = tuple((rel, rel) for rel in RELATIONS)
+    else:
+        template = tuple(
+            (official_template_id(rel, 0), official_template_id(rel, 1)) for rel in RELATIONS
+        )
+    prs = pairs(n)
+    return HypothesisTable(
+        text=tuple(text),
+        template=template,
+        node_i=tuple(names[i] for i, _ in prs),
+        node_j=tuple(names[j] for _, j in prs),
+        id_suffix=tuple(suffix),
+    )
+
+
+ITEM_COLUMNS: tuple[str, ...] = (
+    "id",
+    "split",
+    "num_variables",
+    "mec_id",
+    "premise",
+    "hypothesis",
+    "template",
+    "relation",
+    "node_i",
+    "node_j",
+    "label",
+    "label3",
+    "fraction",
+    "variant",
+)
+"""Columns of the rich items table (the official ``input`` is ``Premise: ...\\nHypothesis: ...``)."""
+
+
+def iter_class_items(
+    data: ClassData, variant: Variant, table: HypothesisTable, *, split: str, seed: int
+) -> Iterator[dict[str, object]]:
+    """Yield the items of one class as dicts with :data:`ITEM_COLUMNS` (for small jobs/tests)."""
+    cols = class_columns(data, variant, table, split=split, seed=seed)
+    for k in range(len(cols["id"])):
+        yield {c: cols[c][k] for c in ITEM_COLUMNS}
+
+
+def class_columns(
+    data: ClassData, variant: Variant, table: HypothesisTable, *, split: str, seed: int
+) -> dict[str, list]:
+    """The items of one class as column lists (order: pair, then relation)."""
+    forms = swap_forms(data.mec_id, data.n, seed=seed)
+    premise = data.premise(variant.names(data.n))
+    m = data.num_members
+    counts = data.counts.tolist()
+    ids, hyps, templates, rels, ni, nj, labels, label3, fracs = ([] for _ in range(9))
+    for p in range(len(table.text)):
+        row_text = table.text[p]
+        row_counts = counts[p]
+        row_forms = forms[p]
+        for r, rel in enumerate(RELATIONS):
+            f = int(row_forms[r])
+            c = row_counts[r]
+            ids.append(data.mec_id + table.id_suffix[p][r])
+            hyps.append(row_text[r][f])
+            templates.append(table.template[r][f])
+            rels.append(rel)
+            ni.append(table.node_i[p])
+            nj.append(table.node_j[p])
+            labels.append(1 if c == m else 0)
+            label3.append(LABEL3_NAMES[0 if c == m else (2 if c == 0 else 1)])
+            fracs.append(c / m)
+    k = len(ids)
+    return {
+        "id": ids,
+        "split": [split] * k,
+        "num_variables": [data.n] * k,
+        "mec_id": [data.mec_id] * k,
+        "premise": [premise] * k,
+        "hypothesis": hyps,
+        "template": templates,
+        "relation": rels,
+        "node_i": ni,
+        "node_j": nj,
+        "label": labels,
+        "label3": label3,
+        "fraction": fracs,
+        "variant": [variant.name] * k,
+    }

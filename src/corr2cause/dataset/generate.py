@@ -1,0 +1,311 @@
+"""Generate the benchmark to disk: official CSV splits, rich Parquet/JSONL tables, a manifest.
+
+Layout of an output folder ``DIR``::
+
+    DIR/manifest.json                 version, arguments, seed, counts, sha256 of every file
+    DIR/{variant}/train.csv           official columns: input,label,num_variables,template
+    DIR/{variant}/dev.csv
+    DIR/{variant}/test.csv
+    DIR/{variant}/items.parquet       rich table, see corr2cause.dataset.compose.ITEM_COLUMNS
+    DIR/{variant}/items.jsonl         same rows, on request
+
+The whole folder is built in a hidden staging sibling and moved into place at the end, so an
+interrupted run leaves nothing half-written. Output is byte-for-byte deterministic given the
+arguments and the seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corr2cause import __version__
+from corr2cause.atomic import staged_directory
+from corr2cause.dataset.compose import (
+    ITEM_COLUMNS,
+    VARIANTS,
+    ClassData,
+    build_classes,
+    class_columns,
+    hypothesis_table,
+)
+from corr2cause.dataset.splits import SPLITS, assign_splits
+
+FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")
+OFFICIAL_COLUMNS: tuple[str, ...] = ("input", "label", "num_variables", "template")
+_DICT_COLUMNS = frozenset(
+    {"split", "mec_id", "premise", "template", "relation", "node_i", "node_j", "label3", "variant"}
+)
+ITEMS_SCHEMA = pa.schema(
+    [
+        pa.field(c, pa.dictionary(pa.int32(), pa.string()) if c in _DICT_COLUMNS else t)
+        for c, t in (
+            ("id", pa.string()),
+            ("split", None),
+            ("num_variables", pa.int8()),
+            ("mec_id", None),
+            ("premise", None),
+            ("hypothesis", pa.string()),
+            ("template", None),
+            ("relation", None),
+            ("node_i", None),
+            ("node_j", None),
+            ("label", pa.int8()),
+            ("label3", None),
+            ("fraction", pa.float64()),
+            ("variant", None),
+        )
+    ]
+)
+"""Arrow schema of ``items.parquet``."""
+
+
+@dataclass
+class GenerationConfig:
+    """Arguments of a generation run (recorded in the manifest)."""
+
+    nodes: list[int]
+    variants: list[str] = field(default_factory=lambda: ["original"])
+    seed: int = 0
+    formats: list[str] = field(default_factory=lambda: ["csv", "parquet"])
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` with a clear message on bad arguments."""
+        if not self.nodes:
+            raise ValueError("no node counts given")
+        bad = [n for n in self.nodes if not 2 <= n <= 7]
+        if bad:
+            raise ValueError(f"node counts {bad} out of range 2..7")
+        unknown = [v for v in self.variants if v not in VARIANTS]
+        if unknown:
+            raise ValueError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+        if not self.variants:
+            raise ValueError("no variant given")
+        badf = [f for f in self.formats if f not in FORMATS]
+        if badf:
+            raise ValueError(f"unknown format(s) {badf}; choose from {list(FORMATS)}")
+        if (
+            "csv" not in self.formats
+            and "parquet" not in self.formats
+            and "jsonl" not in self.formats
+        ):
+            raise ValueError("no output format given")
+
+
+class _HashingWriter:
+    """A text sink that encodes, hashes and writes in large blocks."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._sha = hashlib.sha256()
+        self._buf = io.StringIO()
+        self.rows = 0
+
+    def write(self, text: str) -> None:
+        self._buf.write(text)
+        if self._buf.tell() > 1 << 22:
+            self.flush()
+
+    def flush(self) -> None:
+        data = self._buf.getvalue().encode("utf-8")
+        self._sha.update(data)
+        self._fh.write(data)
+        self._buf = io.StringIO()
+
+    def close(self) -> str:
+        self.flush()
+        self._fh.close()
+        return self._sha.hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _arrow_table(cols: dict[str, list]) -> pa.Table:
+    arrays = []
+    for f in ITEMS_SCHEMA:
+        if f.name in _DICT_COLUMNS:
+            arrays.append(pa.array(cols[f.name], type=pa.string()).dictionary_encode())
+        else:
+            arrays.append(pa.array(cols[f.name], type=f.type))
+    return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
+
+
+def _csv_field(value: str) -> str:
+    """Quote a CSV field exactly as ``csv.writer`` (QUOTE_MINIMAL) would."""
+    if any(ch in value for ch in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _csv_rows(cols: dict[str, list]) -> str:
+    """Official-format CSV rows of one class (all rows share the premise).
+
+    Equivalent to ``csv.writer(lineterminator="\\n")`` but about 10x faster, because the
+    long premise is escaped once per class instead of scanned once per row.
+    """
+    premise = cols["premise"][0]
+    head = '"Premise: ' + premise.replace('"', '""') + "\nHypothesis: "
+    fields = {t: _csv_field(t) for t in set(cols["template"])}
+    return "".join(
+        f'{head}{h.replace(chr(34), chr(34) * 2)}",{lab},{n},{fields[t]}\n'
+        for h, lab, n, t in zip(
+            cols["hypothesis"], cols["label"], cols["num_variables"], cols["template"], strict=True
+        )
+    )
+
+
+def generate_dataset(
+    out_dir: str | Path,
+    config: GenerationConfig,
+    *,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    classes_by_n: dict[int, list[ClassData]] | None = None,
+) -> dict[str, Any]:
+    """Generate the benchmark into ``out_dir`` and return the manifest.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output folder; must be absent or empty unless ``overwrite``.
+    config : GenerationConfig
+        Node counts, variants, seed and formats.
+    overwrite : bool, keyword-only
+        Replace an existing non-empty folder (atomically, at the end).
+    progress : callable, optional
+        ``progress(done_classes, total_classes)`` over all variants.
+    classes_by_n : dict, optional
+        Precomputed :func:`~corr2cause.dataset.compose.build_classes` results (reused across
+        calls by benchmarks and tests).
+
+    Returns
+    -------
+    dict
+        The manifest also written to ``out_dir/manifest.json``.
+    """
+    config.validate()
+    out_dir = Path(out_dir)
+    if classes_by_n is None:
+        classes_by_n = {}
+    for n in config.nodes:
+        if n not in classes_by_n:
+            classes_by_n[n] = build_classes(n)
+    splits_by_n = {
+        n: assign_splits([c.num_items for c in classes_by_n[n]], seed=config.seed, n=n)
+        for n in config.nodes
+    }
+    total_classes = sum(len(classes_by_n[n]) for n in config.nodes) * len(config.variants)
+    done = 0
+    counts: dict[str, Any] = {}
+    files: dict[str, str] = {}
+    chunk_items = 20_000
+    with staged_directory(out_dir, overwrite=overwrite) as stage:
+        for vname in config.variants:
+            variant = VARIANTS[vname]
+            vdir = stage / vname
+            vdir.mkdir()
+            csv_writers: dict[str, _HashingWriter] = {}
+            if "csv" in config.formats:
+                for s in SPLITS:
+                    csv_writers[s] = _HashingWriter(vdir / f"{s}.csv")
+                    csv_writers[s].write(",".join(OFFICIAL_COLUMNS) + "\n")
+            jsonl = _HashingWriter(vdir / "items.jsonl") if "jsonl" in config.formats else None
+            pq_writer = (
+                pq.ParquetWriter(vdir / "items.parquet", ITEMS_SCHEMA, compression="zstd")
+                if "parquet" in config.formats
+                else None
+            )
+            vcounts: dict[str, dict[str, dict[str, int]]] = {}
+            for n in config.nodes:
+                table = hypothesis_table(n, variant)
+                pending: dict[str, list] = {c: [] for c in ITEM_COLUMNS}
+                for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
+                    cols = class_columns(cdata, variant, table, split=split, seed=config.seed)
+                    stats = vcounts.setdefault(str(n), {}).setdefault(
+                        split, {"items": 0, "valid": 0, "classes": 0}
+                    )
+                    stats["items"] += len(cols["id"])
+                    stats["valid"] += sum(cols["label"])
+                    stats["classes"] += 1
+                    if csv_writers:
+                        csv_writers[split].write(_csv_rows(cols))
+                    for c in ITEM_COLUMNS:
+                        pending[c].extend(cols[c])
+                    if len(pending["id"]) >= chunk_items:
+                        _flush(pending, pq_writer, jsonl)
+                        pending = {c: [] for c in ITEM_COLUMNS}
+                    done += 1
+                    if progress is not None:
+                        progress(done, total_classes)
+                _flush(pending, pq_writer, jsonl)
+            for s, w in csv_writers.items():
+                files[f"{vname}/{s}.csv"] = w.close()
+            if jsonl is not None:
+                files[f"{vname}/items.jsonl"] = jsonl.close()
+            if pq_writer is not None:
+                pq_writer.close()
+                files[f"{vname}/items.parquet"] = _sha256_file(vdir / "items.parquet")
+            counts[vname] = vcounts
+        manifest = {
+            "generator": "corr2cause",
+            "version": __version__,
+            "arguments": {
+                "nodes": config.nodes,
+                "variants": config.variants,
+                "seed": config.seed,
+                "formats": config.formats,
+            },
+            "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},
+            "items": {
+                v: sum(s["items"] for per_n in c.values() for s in per_n.values())
+                for v, c in counts.items()
+            },
+            "counts": counts,
+            "sha256": dict(sorted(files.items())),
+        }
+        (stage / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def _flush(
+    pending: dict[str, list], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
+) -> None:
+    if not pending["id"]:
+        return
+    if pq_writer is not None:
+        pq_writer.write_table(_arrow_table(pending), row_group_size=1 << 20)
+    if jsonl is not None:
+        keys = ITEM_COLUMNS
+        jsonl.write(
+            "".join(
+                json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False) + "\n"
+                for row in zip(*(pending[c] for c in keys), strict=True)
+            )
+        )
+
+
+def parse_list(text: str | Sequence[str]) -> list[str]:
+    """Split ``"a,b"`` (or a list of such strings) into unique items, keeping order."""
+    parts = [text] if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for part in parts:
+        for item in part.split(","):
+            item = item.strip()
+            if item and item not in out:
+                out.append(item)
+    return out

@@ -1,0 +1,311 @@
+"""A small OpenAI-compatible HTTP server for tests, benchmarks and dry runs.
+
+It listens on ``127.0.0.1`` (an ephemeral port by default), implements
+``POST /v1/chat/completions``, ``POST /v1/completions`` and ``GET /v1/models``, and answers
+with a deterministic text chosen by an ``answer`` function. Faults are injected by a
+``responder`` hook that sees every request and may return an error status, a slow reply or a
+malformed body. It uses only the standard library (one thread per connection) and stops
+itself after ``max_lifetime_s`` seconds or ``max_requests`` requests, so a forgotten server
+cannot outlive a test run.
+
+Examples
+--------
+>>> from corr2cause.evaluation.stub_server import StubOpenAIServer
+>>> with StubOpenAIServer(answer=lambda prompt: "Yes") as server:  # doctest: +SKIP
+...     url = server.base_url  # http://127.0.0.1:PORT/v1
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["StubOpenAIServer", "StubReply", "StubRequest", "prompt_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class StubRequest:
+    """One request the server received.
+
+    Attributes
+    ----------
+    number : int
+        0-based arrival order.
+    path : str
+        Request path, e.g. ``/v1/chat/completions``.
+    body : dict
+        The decoded JSON body (empty when it was not JSON).
+    headers : dict
+        Request headers (lower-cased names).
+    """
+
+    number: int
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def prompt(self) -> str:
+        """The prompt text of the request (see :func:`prompt_of`)."""
+        return prompt_of(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class StubReply:
+    """What a responder wants the server to send.
+
+    Attributes
+    ----------
+    status : int
+        HTTP status.
+    body : dict, str or bytes, optional
+        JSON body (dict), or a raw body (str/bytes, e.g. malformed JSON). ``None`` builds the
+        normal completion for the request.
+    delay_s : float
+        Seconds to wait before answering (to provoke client timeouts).
+    headers : dict
+        Extra response headers (e.g. ``Retry-After``).
+    text : str, optional
+        Answer text for the normal completion (overrides the ``answer`` function).
+    """
+
+    status: int = 200
+    body: dict[str, Any] | str | bytes | None = None
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+
+
+def prompt_of(body: dict[str, Any]) -> str:
+    """The prompt of a request body: the completion ``prompt`` or the last user message."""
+    if "messages" in body:
+        users = [m.get("content", "") for m in body["messages"] if m.get("role") == "user"]
+        return str(users[-1]) if users else ""
+    prompt = body.get("prompt", "")
+    return prompt if isinstance(prompt, str) else json.dumps(prompt)
+
+
+def _completion_body(path: str, body: dict[str, Any], text: str, number: int) -> dict[str, Any]:
+    prompt_tokens = len(prompt_of(body).split())
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": len(text.split()),
+        "total_tokens": prompt_tokens + len(text.split()),
+    }
+    model = str(body.get("model", "stub"))
+    if path.endswith("/chat/completions"):
+        return {
+            "id": f"chatcmpl-{number}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": usage,
+        }
+    return {
+        "id": f"cmpl-{number}",
+        "object": "text_completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
+        "usage": usage,
+    }
+
+
+class StubOpenAIServer:
+    """An OpenAI-compatible server on 127.0.0.1 for tests and benchmarks.
+
+    Parameters
+    ----------
+    answer : callable, optional
+        ``answer(prompt_text) -> str``; the default answers ``"No"``.
+    responder : callable, optional
+        ``responder(request) -> StubReply | None``; ``None`` means a normal reply. Use it to
+        inject 429/5xx statuses, delays and malformed bodies.
+    delay_s : float
+        Delay added to every reply (simulated model time).
+    port : int
+        Port to bind; 0 picks a free one.
+    max_lifetime_s : float
+        The server shuts itself down after this many seconds.
+    max_requests : int
+        The server answers 503 to every request after this many.
+
+    Attributes
+    ----------
+    requests : list of StubRequest
+        Every request received, in arrival order.
+    in_flight, max_in_flight : int
+        Requests being handled now, and the most at any moment.
+    """
+
+    def __init__(
+        self,
+        *,
+        answer: Callable[[str], str] | None = None,
+        responder: Callable[[StubRequest], StubReply | None] | None = None,
+        delay_s: float = 0.0,
+        port: int = 0,
+        max_lifetime_s: float = 600.0,
+        max_requests: int = 10_000_000,
+    ) -> None:
+        self.answer = answer or (lambda prompt: "No")
+        self.responder = responder
+        self.delay_s = delay_s
+        self.max_lifetime_s = max_lifetime_s
+        self.max_requests = max_requests
+        self.requests: list[StubRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._httpd.request_queue_size = 1024
+        self._thread: threading.Thread | None = None
+        self._watchdog: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1``, the client's ``base_url``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def reset_stats(self) -> None:
+        """Forget the logged requests and the in-flight maximum."""
+        with self._lock:
+            self.requests.clear()
+            self.max_in_flight = self.in_flight
+
+    def start(self) -> StubOpenAIServer:
+        """Start serving in a background thread."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        self._watchdog = threading.Thread(target=self._expire, daemon=True)
+        self._watchdog.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+
+    def _expire(self) -> None:
+        if not self._stop.wait(self.max_lifetime_s):
+            self.stop()
+
+    def __enter__(self) -> StubOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- request handling -------------------------------------------------------------------
+
+    def _register(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> StubRequest:
+        with self._lock:
+            request = StubRequest(len(self.requests), path, body, headers)
+            self.requests.append(request)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        return request
+
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def _reply_for(self, request: StubRequest) -> tuple[int, bytes, dict[str, str], float]:
+        if request.number >= self.max_requests:
+            return 503, b'{"error": {"message": "stub request limit reached"}}', {}, 0.0
+        reply = self.responder(request) if self.responder is not None else None
+        reply = reply or StubReply()
+        delay = self.delay_s + reply.delay_s
+        if reply.body is None:
+            if reply.status != 200:
+                payload: Any = {"error": {"message": f"stub error {reply.status}"}}
+            else:
+                text = reply.text if reply.text is not None else self.answer(request.prompt)
+                payload = _completion_body(request.path, request.body, text, request.number)
+            raw = json.dumps(payload).encode()
+        elif isinstance(reply.body, dict):
+            raw = json.dumps(reply.body).encode()
+        elif isinstance(reply.body, str):
+            raw = reply.body.encode()
+        else:
+            raw = reply.body
+        return reply.status, raw, dict(reply.headers), delay
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # silence stderr
+                return
+
+            def _send(self, status: int, raw: bytes, headers: dict[str, str]) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(raw)))
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout)
+                    self.close_connection = True
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    body = {"object": "list", "data": [{"id": "stub", "object": "model"}]}
+                    self._send(200, json.dumps(body).encode(), {})
+                else:
+                    self._send(404, b'{"error": {"message": "not found"}}', {})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw_body = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw_body or b"{}")
+                except json.JSONDecodeError:
+                    body = {}
+                if not isinstance(body, dict):
+                    body = {}
+                path = self.path.split("?", 1)[0]
+                if not path.endswith(("/chat/completions", "/completions")):
+                    self._send(404, b'{"error": {"message": "not found"}}', {})
+                    return
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = server._register(path, body, headers)
+                try:
+                    status, raw, extra, delay = server._reply_for(request)
+                    if delay > 0:
+                        server._stop.wait(delay)
+                    self._send(status, raw, extra)
+                finally:
+                    server._done()
+
+        return Handler

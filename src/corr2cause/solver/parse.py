@@ -1,0 +1,431 @@
+"""Read Corr2Cause premises and hypotheses back into causal facts.
+
+A premise (SPEC section 4) is a frame sentence that declares ``N`` variables and their names,
+followed by one sentence per fact:
+
+- ``X correlates with Y.``: ``X`` and ``Y`` are marginally dependent;
+- ``X is independent of Y.``: ``X`` and ``Y`` are d-separated by the empty set;
+- ``X and Y are independent given Z1, Z2 and Z3.``: ``X`` and ``Y`` are d-separated by
+  ``{Z1, Z2, Z3}``.
+
+The first independence is introduced by ``However,``. The parser reads the facts into node
+indices (positions in the declared name list) and bitmasks, and is deliberately tolerant of
+what does not change the meaning: sentence order, repeated sentences, runs of whitespace,
+letter case of the fixed words, and where ``However,`` stands. It accepts any variable names
+made of word characters (``A``, ``Z``, ``X1``, ``smoking``, ``blood_pressure``; hyphens and
+apostrophes inside a name are allowed too) and any ``N``.
+
+A hypothesis (SPEC section 5) is one sentence in one of nine wordings: the six original
+templates, their swap forms, and the paraphrased templates. It is read into a relation id of
+:data:`~corr2cause.causal.RELATIONS` on an ordered pair ``(x, y)`` with ``x`` before ``y`` in the
+premise's name list, exactly as the generator writes items: ``"B directly causes A."`` is
+``child`` of ``(A, B)``, not ``parent`` of ``(B, A)``.
+
+Anything else raises :class:`~corr2cause.solver.errors.ParseError` with a message that quotes
+the sentence it could not read; no other exception escapes these functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from corr2cause.causal.d_separation import Statement
+from corr2cause.dataset.templates import (
+    CONDITIONAL_INDEPENDENCE_TEMPLATE,
+    CORRELATION_TEMPLATE,
+    MARGINAL_INDEPENDENCE_TEMPLATE,
+    join_names,
+)
+from corr2cause.solver.errors import ParseError
+
+NAME_PATTERN = r"\w+(?:['\-]\w+)*"
+"""A variable name: word characters, with inner hyphens or apostrophes (``X1``, ``blood-type``)."""
+
+_NAME = re.compile(NAME_PATTERN + r"\Z")
+_FLAGS = re.IGNORECASE | re.DOTALL
+_PREMISE = re.compile(
+    r"(?:premise:\s*)?suppose there is a closed system of (?P<n>\d+) variables?,\s*"
+    r"(?P<names>[^.]*?)\s*\.\s*all the statistical relations among these (?P<n2>\d+) "
+    r"variables? are as follows:\s*(?P<body>.*)",
+    _FLAGS,
+)
+_HOWEVER = re.compile(r"however\s*,\s*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=\.)\s+")
+_CORRELATION = re.compile(rf"(?P<x>{NAME_PATTERN}) correlates with (?P<y>{NAME_PATTERN})", _FLAGS)
+_MARGINAL = re.compile(rf"(?P<x>{NAME_PATTERN}) is independent of (?P<y>{NAME_PATTERN})", _FLAGS)
+_CONDITIONAL = re.compile(
+    rf"(?P<x>{NAME_PATTERN}) and (?P<y>{NAME_PATTERN}) are independent given (?P<z>.+)", _FLAGS
+)
+
+_A, _B = rf"(?P<a>{NAME_PATTERN})", rf"(?P<b>{NAME_PATTERN})"
+_HYPOTHESIS_WORDINGS: tuple[tuple[re.Pattern[str], str, str | None, bool], ...] = tuple(
+    (re.compile(pattern, _FLAGS), kind, template, paraphrase)
+    for pattern, kind, template, paraphrase in (
+        (rf"{_A} directly causes {_B}", "direct", None, False),
+        (rf"{_A} causes something else which causes {_B}", "indirect", "non-parent ancestor", False),
+        (
+            rf"{_A} is a cause for {_B}, but not a direct one",
+            "indirect",
+            "non-child descendant",
+            False,
+        ),
+        (
+            rf"there exists at least one collider \(i\.e\., common effect\) of {_A} and {_B}",
+            "collider",
+            None,
+            False,
+        ),
+        (
+            rf"there exists at least one confounder \(i\.e\., common cause\) of {_A} and {_B}",
+            "confounder",
+            None,
+            False,
+        ),
+        (rf"{_A} directly affects {_B}", "direct", None, True),
+        (rf"{_A} influences {_B} through some mediator\(s\)", "indirect", None, True),
+        (rf"{_A} and {_B} together cause some other variable\(s\)", "collider", None, True),
+        (rf"some variable\(s\) cause\(s\) both {_A} and {_B}", "confounder", None, True),
+    )
+)
+"""(pattern, kind, official template id of the wording or None, is a paraphrase)."""
+
+_KIND_RELATIONS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        # kind -> (relation when the first-named variable comes first, when it comes second)
+        "direct": ("parent", "child"),
+        "indirect": ("non-parent ancestor", "non-child descendant"),
+        "collider": ("has_collider", "has_collider"),
+        "confounder": ("has_confounder", "has_confounder"),
+    }
+)
+
+Fact = tuple[int, int] | Statement
+"""A correlation ``(i, j)`` or an independence ``(i, j, z_mask)``, always with ``i < j``."""
+
+
+def _clean(text: str) -> str:
+    """Collapse runs of whitespace and strip."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class ParsedPremise:
+    """The facts of a premise, in node indices.
+
+    Attributes
+    ----------
+    n : int
+        Number of variables.
+    names : tuple of str
+        Variable names; node ``i`` is ``names[i]``.
+    correlations : frozenset of (i, j)
+        Pairs stated to correlate, ``i < j``.
+    independencies : frozenset of (i, j, z_mask)
+        Stated d-separation statements, ``i < j``.
+    sentences : mapping
+        Fact -> the sentence that states it, as written (first occurrence); used in messages.
+    """
+
+    n: int
+    names: tuple[str, ...]
+    correlations: frozenset[tuple[int, int]]
+    independencies: frozenset[Statement]
+    sentences: Mapping[Fact, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple[tuple[str, ...], frozenset[tuple[int, int]], frozenset[Statement]]:
+        """Hashable content of the premise: equal for texts that state the same facts."""
+        return (self.names, self.correlations, self.independencies)
+
+    def sentence(self, fact: Fact) -> str:
+        """The sentence for ``fact``: as written in the premise, or in the canonical wording."""
+        written = self.sentences.get(fact)
+        return written if written is not None else render_fact(fact, self.names)
+
+
+@dataclass(frozen=True)
+class ParsedHypothesis:
+    """A hypothesis read into a relation on an ordered pair.
+
+    Attributes
+    ----------
+    relation : str
+        Relation id of :data:`~corr2cause.causal.RELATIONS`.
+    x, y : int
+        The pair's node indices, ``x < y``.
+    template : str
+        The official ``template`` column value for this wording (SPEC section 5: the original
+        wordings "causes something else which causes" and "is a cause for ..., but not a direct
+        one" are tagged by wording, not by relation).
+    paraphrase : bool
+        Whether the sentence uses the paraphrased templates.
+    text : str
+        The sentence as read (whitespace collapsed).
+    """
+
+    relation: str
+    x: int
+    y: int
+    template: str
+    paraphrase: bool
+    text: str
+
+
+def render_fact(fact: Fact, names: Sequence[str]) -> str:
+    """Write one fact in the benchmark's wording.
+
+    Examples
+    --------
+    >>> render_fact((0, 2, 0b10), ["A", "B", "C"])
+    'A and C are independent given B.'
+    """
+    if len(fact) == 2:
+        i, j = fact
+        return CORRELATION_TEMPLATE.format(x=names[i], y=names[j])
+    i, j, z = fact  # type: ignore[misc]
+    if not z:
+        return MARGINAL_INDEPENDENCE_TEMPLATE.format(x=names[i], y=names[j])
+    given = join_names([names[v] for v in range(len(names)) if z >> v & 1])
+    return CONDITIONAL_INDEPENDENCE_TEMPLATE.format(x=names[i], y=names[j], z=given)
+
+
+def _split_name_list(text: str) -> list[str]:
+    """``"A, B and C"`` -> ``["A", "B", "C"]`` (an Oxford comma is tolerated)."""
+    head, sep, last = text.rpartition(" and ")
+    if not sep:
+        return [text.strip()]
+    parts = [p.strip() for p in head.rstrip().rstrip(",").split(",")]
+    return [*parts, last.strip()]
+
+
+def _first_sentence(text: str) -> str:
+    cleaned = _clean(text)
+    end = cleaned.find(". ")
+    return cleaned if end < 0 else cleaned[: end + 1]
+
+
+def parse_premise(text: str) -> ParsedPremise:
+    """Read a premise into its facts.
+
+    Parameters
+    ----------
+    text : str
+        The premise, with or without a leading ``"Premise:"``.
+
+    Returns
+    -------
+    ParsedPremise
+
+    Raises
+    ------
+    ParseError
+        If the frame sentence, a name, or a statement cannot be read; the message quotes the
+        sentence.
+
+    Examples
+    --------
+    >>> p = parse_premise(
+    ...     "Suppose there is a closed system of 3 variables, A, B and C. All the statistical "
+    ...     "relations among these 3 variables are as follows: A correlates with C. "
+    ...     "B correlates with C. However, A is independent of B."
+    ... )
+    >>> p.names, sorted(p.correlations), sorted(p.independencies)
+    (('A', 'B', 'C'), [(0, 2), (1, 2)], [(0, 1, 0)])
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"a premise must be a string, not {type(text).__name__}")
+    m = _PREMISE.fullmatch(text.strip())
+    if m is None:
+        first = _first_sentence(text)
+        raise ParseError(
+            f"cannot read the premise frame {first!r}: expected 'Suppose there is a closed "
+            "system of N variables, A, B and C. All the statistical relations among these N "
+            "variables are as follows: ...'",
+            sentence=first,
+        )
+    frame = _clean(text[: m.start("body")])
+    n, n2 = int(m["n"]), int(m["n2"])
+    if n != n2:
+        raise ParseError(f"the premise frame {frame!r} gives two numbers of variables", sentence=frame)
+    names = _split_name_list(_clean(m["names"]))
+    if len(names) != n:
+        raise ParseError(
+            f"the premise frame {frame!r} declares {n} variables but names {len(names)}",
+            sentence=frame,
+        )
+    for name in names:
+        if not _NAME.match(name):
+            raise ParseError(f"cannot read the variable name {name!r} in {frame!r}", sentence=frame)
+    if len(set(names)) != n:
+        dup = next(x for x in names if names.count(x) > 1)
+        raise ParseError(f"the variable {dup!r} is named twice in {frame!r}", sentence=frame)
+    index = {name: i for i, name in enumerate(names)}
+    correlations: set[tuple[int, int]] = set()
+    independencies: set[Statement] = set()
+    sentences: dict[Fact, str] = {}
+    body = m["body"].strip()
+    for raw in _SENTENCE_END.split(body) if body else []:
+        sentence = _clean(raw)
+        fact = _read_statement(sentence, index)
+        sentences.setdefault(fact, sentence)
+        if len(fact) == 2:
+            correlations.add(fact)  # type: ignore[arg-type]
+        else:
+            independencies.add(fact)  # type: ignore[arg-type]
+    return ParsedPremise(
+        n=n,
+        names=tuple(names),
+        correlations=frozenset(correlations),
+        independencies=frozenset(independencies),
+        sentences=MappingProxyType(sentences),
+    )
+
+
+def _lookup(name: str, index: Mapping[str, int], sentence: str) -> int:
+    try:
+        return index[name]
+    except KeyError:
+        declared = ", ".join(index)
+        raise ParseError(
+            f"unknown variable {name!r} in the sentence {sentence!r} (declared: {declared})",
+            sentence=sentence,
+        ) from None
+
+
+def _ordered_pair(x: str, y: str, index: Mapping[str, int], sentence: str) -> tuple[int, int]:
+    i, j = _lookup(x, index, sentence), _lookup(y, index, sentence)
+    if i == j:
+        raise ParseError(f"the sentence {sentence!r} relates {x!r} to itself", sentence=sentence)
+    return (i, j) if i < j else (j, i)
+
+
+def _read_statement(sentence: str, index: Mapping[str, int]) -> Fact:
+    """One premise sentence -> a correlation ``(i, j)`` or a statement ``(i, j, z)``."""
+    however = _HOWEVER.match(sentence)
+    core = sentence[however.end() :] if however else sentence
+    core = core[:-1].rstrip() if core.endswith(".") else core
+    m = _CORRELATION.fullmatch(core)
+    if m is not None:
+        return _ordered_pair(m["x"], m["y"], index, sentence)
+    m = _MARGINAL.fullmatch(core)
+    if m is not None:
+        return (*_ordered_pair(m["x"], m["y"], index, sentence), 0)
+    m = _CONDITIONAL.fullmatch(core)
+    if m is not None:
+        i, j = _ordered_pair(m["x"], m["y"], index, sentence)
+        z = 0
+        for name in _split_name_list(m["z"]):
+            if not _NAME.match(name):
+                raise ParseError(
+                    f"cannot read the variable name {name!r} in the sentence {sentence!r}",
+                    sentence=sentence,
+                )
+            v = _lookup(name, index, sentence)
+            if v in (i, j):
+                raise ParseError(
+                    f"the sentence {sentence!r} conditions on one of its own pair",
+                    sentence=sentence,
+                )
+            if z >> v & 1:
+                raise ParseError(
+                    f"the sentence {sentence!r} names {name!r} twice in its conditioning set",
+                    sentence=sentence,
+                )
+            z |= 1 << v
+        return (i, j, z)
+    raise ParseError(
+        f"cannot read the sentence {sentence!r}: expected 'X correlates with Y.', "
+        "'X is independent of Y.' or 'X and Y are independent given Z.'",
+        sentence=sentence,
+    )
+
+
+def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:
+    """Read a hypothesis about the variables ``names``.
+
+    Parameters
+    ----------
+    text : str
+        The hypothesis, with or without a leading ``"Hypothesis:"`` and the final period.
+    names : sequence of str
+        The premise's variable names, in node order.
+
+    Returns
+    -------
+    ParsedHypothesis
+
+    Raises
+    ------
+    ParseError
+        If the sentence follows none of the wordings, or names unknown or equal variables.
+
+    Examples
+    --------
+    >>> h = parse_hypothesis("C causes something else which causes A.", ["A", "B", "C"])
+    >>> h.relation, h.x, h.y, h.template
+    ('non-child descendant', 0, 2, 'non-parent ancestor')
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"a hypothesis must be a string, not {type(text).__name__}")
+    sentence = _clean(text)
+    core = sentence
+    if core[:11].lower() == "hypothesis:":
+        core = core[11:].lstrip()
+    core = core[:-1].rstrip() if core.endswith(".") else core
+    index = {name: i for i, name in enumerate(names)}
+    for pattern, kind, template, paraphrase in _HYPOTHESIS_WORDINGS:
+        m = pattern.fullmatch(core)
+        if m is None:
+            continue
+        a, b = _lookup(m["a"], index, sentence), _lookup(m["b"], index, sentence)
+        if a == b:
+            raise ParseError(
+                f"the hypothesis {sentence!r} relates {m['a']!r} to itself", sentence=sentence
+            )
+        forward, backward = _KIND_RELATIONS[kind]
+        relation = forward if a < b else backward
+        return ParsedHypothesis(
+            relation=relation,
+            x=min(a, b),
+            y=max(a, b),
+            template=template if template is not None else relation,
+            paraphrase=paraphrase,
+            text=sentence,
+        )
+    raise ParseError(
+        f"cannot read the hypothesis {sentence!r}: it follows none of the Corr2Cause wordings "
+        "(original templates, swap forms or paraphrases)",
+        sentence=sentence,
+    )
+
+
+def split_input(text: str) -> tuple[str, str]:
+    """Split the official ``input`` field ``"Premise: ...\\nHypothesis: ..."``.
+
+    Returns
+    -------
+    premise, hypothesis : str
+        Without their ``Premise:`` / ``Hypothesis:`` labels.
+
+    Raises
+    ------
+    ParseError
+        If there is no ``Hypothesis:`` part.
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"an input must be a string, not {type(text).__name__}")
+    premise, sep, hypothesis = text.partition("\nHypothesis:")
+    if not sep:
+        premise, sep, hypothesis = text.rpartition("Hypothesis:")
+    if not sep:
+        first = _first_sentence(text)
+        raise ParseError(
+            f"the input starting {first[:80]!r} has no 'Hypothesis:' part", sentence=first
+        )
+    premise = premise.strip()
+    if premise[:8].lower() == "premise:":
+        premise = premise[8:].lstrip()
+    return premise, hypothesis.strip()
