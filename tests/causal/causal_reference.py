@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+from hypothesis import strategies as st
 
 DagT = tuple[int, ...]
 """A DAG as parent bitmasks: bit ``u`` of ``dag[v]`` set iff ``u -> v``."""
@@ -219,7 +220,7 @@ def subsets(nodes: Sequence[int]) -> Iterator[tuple[int, ...]]:
         yield from itertools.combinations(nodes, r)
 
 
-def nx_d_separated(g: nx.DiGraph, x: int, y: int, z: Iterable[int]) -> bool:
+def nx_d_separated(g: nx.DiGraph, x: object, y: object, z: Iterable[object]) -> bool:
     """networkx's d-separation test for single nodes."""
     return nx.is_d_separator(g, {x}, {y}, set(z))
 
@@ -379,3 +380,53 @@ def reference_label_counts(members: Iterable[DagT], n: int) -> dict[tuple[int, i
             for rel, holds in table[(i, j)].items():
                 counts[(i, j, rel)] += holds
     return counts
+
+
+# --------------------------------------------------------------------------------------------
+# Hypothesis strategy
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def labeled_dags(draw: st.DrawFn, min_n: int, max_n: int) -> DagT:
+    """Random labeled DAGs: a random node order and a random subset of the forward pairs."""
+    n = draw(st.integers(min_n, max_n))
+    order = draw(st.permutations(range(n)))
+    prs = ref_pairs(n)
+    flags = draw(st.lists(st.booleans(), min_size=len(prs), max_size=len(prs)))
+    return dag_from_edges(
+        n, ((order[a], order[b]) for (a, b), f in zip(prs, flags, strict=True) if f)
+    )
+
+
+def _skeleton_paths_with_shape(g: nx.DiGraph, x: object, y: object, into: bool) -> bool:
+    """A simple path ``x -> .. -> k <- .. <- y`` (``into``), else ``x <- .. <- k -> .. -> y``.
+
+    The second formulation of ``has_collider`` / ``has_confounder`` in SPEC section 2; used to
+    cross-check :func:`reference_relations` itself.
+    """
+    und = g.to_undirected(as_view=True)
+    for path in nx.all_simple_paths(und, x, y):
+        if len(path) < 3:
+            continue
+        # fwd[t]: the t-th edge of the path points towards y. The wanted shape is a non-empty
+        # run of edges pointing towards y (collider) or towards x (confounder), then a
+        # non-empty run pointing the other way; k is where the run switches.
+        fwd = [g.has_edge(a, b) for a, b in itertools.pairwise(path)]
+        want_first = into
+        k = 0
+        while k < len(fwd) and fwd[k] == want_first:
+            k += 1
+        if 0 < k < len(fwd) and all(f != want_first for f in fwd[k:]):
+            return True
+    return False
+
+
+def reference_collider_by_path_shape(g: nx.DiGraph, x: object, y: object) -> bool:
+    """``has_collider`` as "a simple path ``x -> ... -> k <- ... <- y`` exists"."""
+    return _skeleton_paths_with_shape(g, x, y, into=True)
+
+
+def reference_confounder_by_path_shape(g: nx.DiGraph, x: object, y: object) -> bool:
+    """``has_confounder`` as "a simple path ``x <- ... <- k -> ... -> y`` exists"."""
+    return _skeleton_paths_with_shape(g, x, y, into=False)

@@ -5,6 +5,7 @@ from corr2cause.causal.d_separation import (
     d_separation_statements,
     is_d_separated,
     marginally_dependent_pairs,
+    minimal_separating_statements,
 )
 from corr2cause.causal.markov_equivalence import (
     Pdag,
@@ -35,6 +36,7 @@ __all__ = [
     "d_separation_statements",
     "is_d_separated",
     "marginally_dependent_pairs",
+    "minimal_separating_statements",
     "markov_equivalent",
     "mec_classes",
     "mec_members",

@@ -184,3 +184,31 @@ def marginally_dependent_pairs(parents: Parents) -> list[tuple[int, int]]:
         for i, j in pairs(n)
         if not _separated(parents, children, i, j, 0, table[(1 << i) | (1 << j)])
     ]
+
+
+def minimal_separating_statements(statements: list[Statement]) -> list[Statement]:
+    """Keep, for each pair, only the inclusion-minimal separating sets.
+
+    Parameters
+    ----------
+    statements : list of (i, j, z_mask)
+        A complete list of d-separation statements (as from :func:`d_separation_statements`).
+
+    Returns
+    -------
+    list of (i, j, z_mask)
+        The statements whose conditioning set has no proper subset that also separates the
+        pair, in the input order. Together with the correlations they pin down the same Markov
+        equivalence class (the skeleton is the set of pairs without any statement; for a
+        non-adjacent pair with common neighbour ``c``, ``c`` is a collider iff it lies in no
+        separating set, and every separating set contains a minimal one).
+    """
+    by_pair: dict[tuple[int, int], list[int]] = {}
+    for i, j, z in statements:
+        by_pair.setdefault((i, j), []).append(z)
+    keep = set()
+    for pair, zs in by_pair.items():
+        for z in zs:
+            if not any(w != z and w & z == w for w in zs):
+                keep.add((pair[0], pair[1], z))
+    return [s for s in statements if s in keep]

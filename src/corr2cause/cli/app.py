@@ -88,10 +88,12 @@ def census(
 
 # --- command registration: other command modules register here, one import + one line each ---
 # (keep this block sorted; each module defines plain functions with typer annotations)
-from corr2cause.cli import dataset_cmd  # noqa: E402
+from corr2cause.cli import dataset_cmd, solve_cmd  # noqa: E402
 
 app.command("generate")(dataset_cmd.generate)
 app.command("stats")(dataset_cmd.stats)
+app.command("solve")(solve_cmd.solve)
+app.command("audit")(solve_cmd.audit)
 
 
 def main() -> None:

@@ -19,13 +19,16 @@ def generate(
     variant: Annotated[
         list[str],
         typer.Option(
-            "--variant", help="original | paraphrase | refactor; repeat or comma-separate."
+            "--variant", help="original | paraphrase | refactor | relabel; repeat or comma-separate."
         ),
     ] = ["original"],  # noqa: B006 - typer needs a list default
     seed: Annotated[int, typer.Option(help="Seed of swap forms and splits.")] = 0,
     fmt: Annotated[
         str, typer.Option("--format", help="Comma-separated: csv, parquet, jsonl.")
     ] = "csv,parquet",
+    premise_style: Annotated[
+        str, typer.Option(help="full (official: every independence) or minimal.")
+    ] = "full",
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -39,7 +42,9 @@ def generate(
     if unknown:
         raise fail(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
     formats = parse_list(fmt)
-    config = GenerationConfig(nodes=ns, variants=variants, seed=seed, formats=formats)
+    config = GenerationConfig(
+        nodes=ns, variants=variants, seed=seed, formats=formats, premise_style=premise_style
+    )
     try:
         config.validate()
     except ValueError as exc:

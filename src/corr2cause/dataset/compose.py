@@ -7,7 +7,9 @@ the fraction of class members in which the relation holds.
 
 *Variants* change the wording, never the labels: ``original`` (official templates, seeded
 50/50 swap forms), ``paraphrase`` (the paper's paraphrased hypotheses) and ``refactor``
-(variables renamed ``A, B, C, ... -> Z, Y, X, ...``). The swap-form choice of an item depends
+(variables renamed ``A, B, C, ... -> Z, Y, X, ...``) and ``relabel`` (debiased: each class
+gets a seeded random assignment of letters to nodes, so that "a later letter causes an earlier
+one" is no longer always invalid; SPEC section 8). The swap-form choice of an item depends
 only on the seed and the item, so every variant and every node range sees the same choices.
 """
 
@@ -20,12 +22,16 @@ from math import comb
 
 import numpy as np
 
-from corr2cause.causal.d_separation import Statement, d_separation_statements
+from corr2cause.causal.d_separation import (
+    Statement,
+    d_separation_statements,
+    minimal_separating_statements,
+)
 from corr2cause.causal.mec_classes import LABEL3_NAMES, MecClass, mec_classes
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, official_template_id
 from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
-from corr2cause.graphs.dag import Parents, node_name, pairs
+from corr2cause.graphs.dag import Parents, node_name, pairs, relabel
 
 
 def refactored_name(i: int) -> str:
@@ -49,12 +55,16 @@ class Variant:
         Use the paraphrased hypothesis templates.
     description : str
         One line for manifests and docs.
+    relabel : bool
+        Rename the variables of every class by a seeded random permutation (the debiased
+        variant): the premise is rewritten for the permuted graph and the labels follow.
     """
 
     name: str
     name_of: Callable[[int], str]
     paraphrase: bool
     description: str
+    relabel: bool = False
 
     def names(self, n: int) -> list[str]:
         """Variable names of nodes ``0 .. n-1``."""
@@ -68,6 +78,13 @@ VARIANTS: dict[str, Variant] = {
     ),
     "refactor": Variant(
         "refactor", refactored_name, False, "variables renamed A, B, C, ... -> Z, Y, X, ..."
+    ),
+    "relabel": Variant(
+        "relabel",
+        node_name,
+        False,
+        "debiased: seeded random assignment of letters to nodes, per class",
+        relabel=True,
     ),
 }
 """Registered variants by name."""
@@ -105,9 +122,67 @@ class ClassData:
         """Items of this class: ``6 * C(n, 2)``."""
         return len(RELATIONS) * comb(self.n, 2)
 
-    def premise(self, names: Sequence[str]) -> str:
-        """The premise with the given variable names."""
-        return verbalize_premise(self.statements, names)
+    def premise(self, names: Sequence[str], *, style: str = "full") -> str:
+        """The premise with the given variable names.
+
+        ``style="full"`` lists every independence (official); ``"minimal"`` lists, for each
+        non-adjacent pair, only its inclusion-minimal separating sets.
+        """
+        if style == "full":
+            return verbalize_premise(self.statements, names)
+        if style == "minimal":
+            return verbalize_premise(
+                minimal_separating_statements(self.statements),
+                names,
+                correlations=self.correlations(),
+            )
+        raise ValueError(f"unknown premise style {style!r}; choose from {PREMISE_STYLES}")
+
+    def correlations(self) -> list[tuple[int, int]]:
+        """Pairs ``i < j`` that are not marginally independent."""
+        marginal = {(i, j) for i, j, z in self.statements if z == 0}
+        return [(i, j) for i, j in pairs(self.n) if (i, j) not in marginal]
+
+
+PREMISE_STYLES: tuple[str, ...] = ("full", "minimal")
+"""Premise styles: every independence (official) or only minimal separating sets."""
+
+# Relation columns after swapping the roles of i and j: parent <-> child, ancestor <->
+# descendant; collider and confounder are symmetric.
+_SWAPPED_RELATION_COLUMNS = (2, 3, 0, 1, 4, 5)
+
+
+def relabel_class(data: ClassData, new_label: Sequence[int]) -> ClassData:
+    """The same class with node ``v`` renamed ``new_label[v]``; labels are remapped exactly."""
+    n = data.n
+    index = {pr: k for k, pr in enumerate(pairs(n))}
+    counts = np.empty_like(data.counts)
+    for k, (u, v) in enumerate(pairs(n)):
+        a, b = new_label[u], new_label[v]
+        if a < b:
+            counts[index[(a, b)]] = data.counts[k]
+        else:
+            counts[index[(b, a)]] = data.counts[k][list(_SWAPPED_RELATION_COLUMNS)]
+    statements = []
+    for i, j, z in data.statements:
+        a, b = sorted((new_label[i], new_label[j]))
+        zm = sum(1 << new_label[v] for v in range(n) if z >> v & 1)
+        statements.append((a, b, zm))
+    statements.sort()
+    return ClassData(
+        n=n,
+        mec_id=data.mec_id,
+        parents=relabel(data.parents, new_label),
+        statements=statements,
+        counts=counts,
+        num_members=data.num_members,
+    )
+
+
+def relabel_permutation(mec_id: str, n: int, *, seed: int) -> list[int]:
+    """Seeded random relabeling of one class (``new_label[v]``) for the ``relabel`` variant."""
+    rng = np.random.default_rng([seed, n, zlib.crc32(mec_id.encode()), 0xDEB1A5])
+    return [int(v) for v in rng.permutation(n)]
 
 
 def class_data(cls: MecClass) -> ClassData:
@@ -219,20 +294,36 @@ ITEM_COLUMNS: tuple[str, ...] = (
 
 
 def iter_class_items(
-    data: ClassData, variant: Variant, table: HypothesisTable, *, split: str, seed: int
+    data: ClassData,
+    variant: Variant,
+    table: HypothesisTable,
+    *,
+    split: str,
+    seed: int,
+    premise_style: str = "full",
 ) -> Iterator[dict[str, object]]:
     """Yield the items of one class as dicts with :data:`ITEM_COLUMNS` (for small jobs/tests)."""
-    cols = class_columns(data, variant, table, split=split, seed=seed)
+    cols = class_columns(
+        data, variant, table, split=split, seed=seed, premise_style=premise_style
+    )
     for k in range(len(cols["id"])):
         yield {c: cols[c][k] for c in ITEM_COLUMNS}
 
 
 def class_columns(
-    data: ClassData, variant: Variant, table: HypothesisTable, *, split: str, seed: int
+    data: ClassData,
+    variant: Variant,
+    table: HypothesisTable,
+    *,
+    split: str,
+    seed: int,
+    premise_style: str = "full",
 ) -> dict[str, list]:
     """The items of one class as column lists (order: pair, then relation)."""
+    if variant.relabel:
+        data = relabel_class(data, relabel_permutation(data.mec_id, data.n, seed=seed))
     forms = swap_forms(data.mec_id, data.n, seed=seed)
-    premise = data.premise(variant.names(data.n))
+    premise = data.premise(variant.names(data.n), style=premise_style)
     m = data.num_members
     counts = data.counts.tolist()
     ids, hyps, templates, rels, ni, nj, labels, label3, fracs = ([] for _ in range(9))

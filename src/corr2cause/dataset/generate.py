@@ -31,6 +31,7 @@ from corr2cause import __version__
 from corr2cause.atomic import staged_directory
 from corr2cause.dataset.compose import (
     ITEM_COLUMNS,
+    PREMISE_STYLES,
     VARIANTS,
     ClassData,
     build_classes,
@@ -76,6 +77,7 @@ class GenerationConfig:
     variants: list[str] = field(default_factory=lambda: ["original"])
     seed: int = 0
     formats: list[str] = field(default_factory=lambda: ["csv", "parquet"])
+    premise_style: str = "full"
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message on bad arguments."""
@@ -92,12 +94,12 @@ class GenerationConfig:
         badf = [f for f in self.formats if f not in FORMATS]
         if badf:
             raise ValueError(f"unknown format(s) {badf}; choose from {list(FORMATS)}")
-        if (
-            "csv" not in self.formats
-            and "parquet" not in self.formats
-            and "jsonl" not in self.formats
-        ):
+        if not self.formats:
             raise ValueError("no output format given")
+        if self.premise_style not in PREMISE_STYLES:
+            raise ValueError(
+                f"unknown premise style {self.premise_style!r}; choose from {list(PREMISE_STYLES)}"
+            )
 
 
 class _HashingWriter:
@@ -235,7 +237,14 @@ def generate_dataset(
                 table = hypothesis_table(n, variant)
                 pending: dict[str, list] = {c: [] for c in ITEM_COLUMNS}
                 for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
-                    cols = class_columns(cdata, variant, table, split=split, seed=config.seed)
+                    cols = class_columns(
+                        cdata,
+                        variant,
+                        table,
+                        split=split,
+                        seed=config.seed,
+                        premise_style=config.premise_style,
+                    )
                     stats = vcounts.setdefault(str(n), {}).setdefault(
                         split, {"items": 0, "valid": 0, "classes": 0}
                     )
@@ -269,7 +278,9 @@ def generate_dataset(
                 "variants": config.variants,
                 "seed": config.seed,
                 "formats": config.formats,
+                "premise_style": config.premise_style,
             },
+            "variants": {v: VARIANTS[v].description for v in config.variants},
             "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},
             "items": {
                 v: sum(s["items"] for per_n in c.values() for s in per_n.values())

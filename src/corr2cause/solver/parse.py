@@ -65,7 +65,12 @@ _HYPOTHESIS_WORDINGS: tuple[tuple[re.Pattern[str], str, str | None, bool], ...] 
     (re.compile(pattern, _FLAGS), kind, template, paraphrase)
     for pattern, kind, template, paraphrase in (
         (rf"{_A} directly causes {_B}", "direct", None, False),
-        (rf"{_A} causes something else which causes {_B}", "indirect", "non-parent ancestor", False),
+        (
+            rf"{_A} causes something else which causes {_B}",
+            "indirect",
+            "non-parent ancestor",
+            False,
+        ),
         (
             rf"{_A} is a cause for {_B}, but not a direct one",
             "indirect",
@@ -249,7 +254,10 @@ def parse_premise(text: str) -> ParsedPremise:
     frame = _clean(text[: m.start("body")])
     n, n2 = int(m["n"]), int(m["n2"])
     if n != n2:
-        raise ParseError(f"the premise frame {frame!r} gives two numbers of variables", sentence=frame)
+        raise ParseError(
+            f"the premise frame {frame!r} gives two different numbers of variables",
+            sentence=frame,
+        )
     names = _split_name_list(_clean(m["names"]))
     if len(names) != n:
         raise ParseError(

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from corr2cause.causal.d_separation import Statement, d_separation_statements
-from corr2cause.causal.markov_equivalence import Pdag, meek_closure, mec_members
+from corr2cause.causal.markov_equivalence import Pdag, mec_members, meek_closure
 from corr2cause.causal.relations import RELATIONS, RelationEvaluator
 from corr2cause.graphs.dag import Parents, children_masks, pairs
 from corr2cause.solver.errors import InconsistentPremiseError, SolverError

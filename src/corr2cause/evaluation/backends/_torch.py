@@ -1,0 +1,90 @@
+"""Shared plumbing of the local Hugging Face backends (``hf``, ``nli``, ``classifier``).
+
+torch and transformers are imported lazily here, so that importing the evaluation package
+(and starting the CLI) never pays for them. Models load only from local directories
+(``local_files_only=True``): nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from corr2cause.evaluation.backends.base import BackendError
+
+_DTYPES = ("auto", "float32", "float16", "bfloat16")
+
+
+def require_torch() -> tuple[Any, Any]:
+    """Import ``(torch, transformers)`` or explain how to install them."""
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:
+        raise BackendError(
+            f"this backend needs torch and transformers ({exc}); "
+            "install them with: pip install 'corr2cause[hf]'"
+        ) from None
+    return torch, transformers
+
+
+def model_dir(path: str) -> str:
+    """Check that ``path`` is a local model directory and return it."""
+    if not path:
+        raise BackendError("give the model directory: BACKEND:PATH")
+    if not Path(path).is_dir():
+        raise BackendError(
+            f"{path}: no such model directory (models load from local directories only; "
+            "download them beforehand, e.g. with `huggingface-cli download`)"
+        )
+    if not (Path(path) / "config.json").is_file():
+        raise BackendError(f"{path}: not a Hugging Face model directory (no config.json)")
+    return path
+
+
+def pick_device(torch: Any, device: str | None) -> str:
+    """``device`` or, when ``None``/``"auto"``, ``cuda`` if available, else ``cpu``."""
+    if device in (None, "", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return str(device)
+
+
+def pick_dtype(torch: Any, dtype: str, device: str) -> Any:
+    """The torch dtype for the ``dtype`` option (``auto``: float32 on CPU, bfloat16 on GPU)."""
+    if dtype not in _DTYPES:
+        raise BackendError(f"dtype must be one of {', '.join(_DTYPES)}, not {dtype!r}")
+    if dtype == "auto":
+        return torch.float32 if device == "cpu" else torch.bfloat16
+    return getattr(torch, dtype)
+
+
+def max_positions(config: Any, tokenizer: Any, cap: int | None = None) -> int:
+    """The longest input the model accepts (tokens), optionally capped."""
+    limits = []
+    for attr in ("max_position_embeddings", "n_positions", "max_sequence_length"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int) and value > 0:
+            limits.append(value)
+            break
+    model_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(model_max, int) and 0 < model_max < 1_000_000:
+        limits.append(model_max)
+    if cap:
+        limits.append(int(cap))
+    return min(limits) if limits else 512
+
+
+def length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
+    """Indices grouped into batches of similar length (longest first)."""
+    order = sorted(range(len(lengths)), key=lambda k: -lengths[k])
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+def label_index(id2label: dict[int, str], wanted: str) -> int | None:
+    """Index of the label whose lower-cased name starts with ``wanted`` (None if absent)."""
+    for index, name in id2label.items():
+        if str(name).lower().startswith(wanted):
+            return int(index)
+    return None
