@@ -15,11 +15,15 @@ from corr2cause.cli._common import err_console, fail, parse_node_range, progress
 
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Output folder (absent or empty).")],
-    nodes: Annotated[str, typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7).")] = "2-6",
+    nodes: Annotated[
+        str,
+        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 26 with --samples)."),
+    ] = "2-6",
     variant: Annotated[
         list[str],
         typer.Option(
-            "--variant", help="original | paraphrase | refactor | relabel; repeat or comma-separate."
+            "--variant",
+            help="original | paraphrase | refactor | relabel; repeat or comma-separate.",
         ),
     ] = ["original"],  # noqa: B006 - typer needs a list default
     seed: Annotated[int, typer.Option(help="Seed of swap forms and splits.")] = 0,
@@ -29,6 +33,25 @@ def generate(
     premise_style: Annotated[
         str, typer.Option(help="full (official: every independence) or minimal.")
     ] = "full",
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="flat (items.parquet with premises), normalized (premises + items tables, "
+            "sharded, resumable) or auto (normalized from N=7 or with --samples)."
+        ),
+    ] = "auto",
+    engine: Annotated[str, typer.Option(help="normalized layout: local or ray.")] = "local",
+    workers: Annotated[
+        int | None, typer.Option(help="normalized layout: worker processes (default: all cores).")
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="Sample this many DAGs per N instead of enumerating.")
+    ] = None,
+    edge_density: Annotated[float, typer.Option(help="Edge probability of sampled DAGs.")] = 0.3,
+    max_members: Annotated[
+        int, typer.Option(help="Sampled classes with more members are skipped (and counted).")
+    ] = 10_000,
+    shard_size: Annotated[int, typer.Option(help="Classes per shard (normalized layout).")] = 1000,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -36,12 +59,36 @@ def generate(
     from corr2cause.dataset.compose import VARIANTS
     from corr2cause.dataset.generate import GenerationConfig, generate_dataset, parse_list
 
-    ns = parse_node_range(nodes, minimum=2, maximum=7)
+    ns = parse_node_range(nodes, minimum=2, maximum=26 if samples else 7)
     variants = parse_list(variant)
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise fail(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
     formats = parse_list(fmt)
+    if layout not in ("auto", "flat", "normalized"):
+        raise fail(f"unknown layout {layout!r}; choose from auto, flat, normalized")
+    if engine not in ("local", "ray"):
+        raise fail(f"unknown engine {engine!r}; choose from local, ray")
+    if layout == "flat" and (samples or max(ns) > 6):
+        raise fail("the flat layout is limited to exhaustive N <= 6; use --layout normalized")
+    if layout == "normalized" or (layout == "auto" and (samples or max(ns) > 6)):
+        _generate_normalized(
+            out,
+            ns,
+            variants,
+            seed,
+            formats,
+            premise_style,
+            engine,
+            workers,
+            samples,
+            edge_density,
+            max_members,
+            shard_size,
+            overwrite,
+            quiet,
+        )
+        return
     config = GenerationConfig(
         nodes=ns, variants=variants, seed=seed, formats=formats, premise_style=premise_style
     )
@@ -58,6 +105,69 @@ def generate(
         raise fail(f"cannot write {out}: {exc}") from None
     err_console.print(
         f"wrote {out}: " + ", ".join(f"{v} {k:,} items" for v, k in manifest["items"].items()),
+        highlight=False,
+    )
+
+
+def _generate_normalized(
+    out: Path,
+    ns: list[int],
+    variants: list[str],
+    seed: int,
+    formats: list[str],
+    premise_style: str,
+    engine: str,
+    workers: int | None,
+    samples: int | None,
+    edge_density: float,
+    max_members: int,
+    shard_size: int,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
+    from corr2cause.dataset.sharded import ShardedConfig, generate_sharded
+
+    config = ShardedConfig(
+        nodes=ns,
+        variants=variants,
+        seed=seed,
+        formats=[f for f in formats if f != "jsonl"],
+        premise_style=premise_style,
+        samples=samples,
+        edge_density=edge_density,
+        max_members=max_members,
+        shard_size=shard_size,
+    )
+    if "jsonl" in formats:
+        err_console.print("note: the normalized layout writes parquet (and csv), not jsonl")
+    try:
+        config.validate()
+        with progress_bar("generating", enabled=not quiet) as update:
+            manifest = generate_sharded(
+                out,
+                config,
+                engine=engine,
+                workers=workers,
+                overwrite=overwrite,
+                progress=lambda stage, done, total: update(done, total),
+            )
+    except (ValueError, RuntimeError) as exc:
+        raise fail(str(exc)) from None
+    except (FileExistsError, NotADirectoryError, PermissionError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc}") from None
+    err_console.print(
+        f"wrote {out}: "
+        + ", ".join(
+            f"{v} {sum(c[s] for s in ('train', 'dev', 'test')):,} items"
+            for v, c in manifest["items"].items()
+        )
+        + (
+            f"; skipped {manifest['skipped_over_member_bound']} classes over the member bound"
+            if manifest["skipped_over_member_bound"]
+            else ""
+        ),
         highlight=False,
     )
 

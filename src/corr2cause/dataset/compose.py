@@ -303,9 +303,7 @@ def iter_class_items(
     premise_style: str = "full",
 ) -> Iterator[dict[str, object]]:
     """Yield the items of one class as dicts with :data:`ITEM_COLUMNS` (for small jobs/tests)."""
-    cols = class_columns(
-        data, variant, table, split=split, seed=seed, premise_style=premise_style
-    )
+    cols = class_columns(data, variant, table, split=split, seed=seed, premise_style=premise_style)
     for k in range(len(cols["id"])):
         yield {c: cols[c][k] for c in ITEM_COLUMNS}
 

@@ -15,6 +15,7 @@ Only successful responses are stored: failed calls are retried by the next run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -128,11 +129,8 @@ class ResponseCache:
 
     def close(self) -> None:
         """Close the database (idempotent)."""
-        with self._lock:
-            try:
-                self._db.close()
-            except sqlite3.ProgrammingError:  # pragma: no cover - already closed
-                pass
+        with self._lock, contextlib.suppress(sqlite3.ProgrammingError):  # already closed
+            self._db.close()
 
     def __enter__(self) -> ResponseCache:
         return self

@@ -215,9 +215,7 @@ def compute_metrics(
         for index, key in enumerate(keys):
             groups.setdefault(key, []).append(index)
         result[name] = {
-            str(key): _block(
-                g[idx], p[idx], pf[idx], rf[idx], n_boot=n_boot, seed=seed
-            )
+            str(key): _block(g[idx], p[idx], pf[idx], rf[idx], n_boot=n_boot, seed=seed)
             for key, idx in sorted(
                 ((k, np.asarray(v)) for k, v in groups.items()),
                 key=lambda kv: _group_order(kv[0]),

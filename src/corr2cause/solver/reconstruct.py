@@ -45,7 +45,7 @@ from corr2cause.causal.markov_equivalence import Pdag, mec_members, meek_closure
 from corr2cause.causal.relations import RELATIONS, RelationEvaluator
 from corr2cause.graphs.dag import Parents, children_masks, pairs
 from corr2cause.solver.errors import InconsistentPremiseError, SolverError
-from corr2cause.solver.explain import format_pdag
+from corr2cause.solver.explain import format_pdag, format_v_structures
 from corr2cause.solver.parse import ParsedPremise
 
 DEFAULT_MAX_NODES = 12
@@ -199,6 +199,7 @@ def reconstruct(
     # v-structures, each remembered with the independence sentence it comes from
     origin: dict[tuple[int, int], tuple[tuple[int, int, int], str]] = {}
     colliders: list[tuple[int, int, int]] = []
+    non_collider: tuple[str, int, int, int] | None = None  # first evidence of a non-collider
     directed = [0] * n
     for (a, b), zs in separating.items():
         common = adj[a] & adj[b]
@@ -217,6 +218,8 @@ def reconstruct(
                     sentence=s_out,
                 )
             if inside:
+                if non_collider is None:
+                    non_collider = (premise.sentence((a, b, inside[0])), a, c, b)
                 continue
             vs = (a, c, b)
             colliders.append(vs)
@@ -247,13 +250,7 @@ def reconstruct(
             "raise max_members to solve it"
         ) from None
     if not members:
-        sentences = sorted({why for vs, why in origin.values()})
-        raise InconsistentPremiseError(
-            "no DAG satisfies the premise: the colliders that its independencies imply "
-            f"(from {', '.join(repr(s) for s in sentences)}) cannot be oriented without a "
-            "directed cycle or a new collider",
-            sentence=sentences[0] if sentences else None,
-        )
+        raise _unorientable(premise, cpdag, colliders, origin, non_collider)
     _verify(premise, members[0], cpdag)
     return Reconstruction(
         premise=premise,
@@ -308,4 +305,37 @@ def _verify(premise: ParsedPremise, member: Parents, cpdag: Pdag) -> None:
         f"skeleton and colliders its statements determine (CPDAG {graph}); a premise lists "
         "every independence",
         sentence=s,
+    )
+
+
+def _unorientable(
+    premise: ParsedPremise,
+    graph: Pdag,
+    colliders: list[tuple[int, int, int]],
+    origin: dict[tuple[int, int], tuple[tuple[int, int, int], str]],
+    non_collider: tuple[str, int, int, int] | None,
+) -> InconsistentPremiseError:
+    """The error for a skeleton that no DAG with exactly the implied colliders orients."""
+    names = premise.names
+    skeleton = format_pdag(graph, names)
+    if colliders:
+        sentences = sorted({why for _, why in origin.values()})
+        shown = format_v_structures(colliders, names)
+        return InconsistentPremiseError(
+            f"no DAG satisfies the premise: the colliders its independencies imply ({shown}; "
+            f"from {', '.join(repr(s) for s in sentences)}) cannot be completed to a DAG on the "
+            f"skeleton they determine ({skeleton}) without a directed cycle or another collider",
+            sentence=sentences[0],
+        )
+    why, a, c, b = non_collider if non_collider is not None else (None, 0, 0, 0)
+    example = (
+        f"; e.g. {why!r} rules out {names[a]} -> {names[c]} <- {names[b]}"
+        if why is not None
+        else ""
+    )
+    return InconsistentPremiseError(
+        "no DAG satisfies the premise: its independencies allow no collider at all, but the "
+        f"skeleton they determine ({skeleton}) has a cycle without chords, which no DAG "
+        f"orients without a collider{example}",
+        sentence=why,
     )

@@ -99,9 +99,7 @@ def _factory(name: str) -> Callable[..., Backend]:
         return _REGISTERED[name]
     target = _BUILTIN.get(name)
     if target is None:
-        raise BackendError(
-            f"unknown backend {name!r}; known: {', '.join(available_backends())}"
-        )
+        raise BackendError(f"unknown backend {name!r}; known: {', '.join(available_backends())}")
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 

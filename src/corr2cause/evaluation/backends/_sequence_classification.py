@@ -89,14 +89,17 @@ class SequenceClassifierBackend(Backend):
                 continue
             for k, p, used in zip(batch, probs, counts, strict=True):
                 text, label = self._answer(p)
-                yield k, Response(
-                    text=text,
-                    label=label,
-                    latency_s=elapsed,
-                    prompt_tokens=int(used),
-                    details={
-                        "probs": {self.id2label[i]: round(v, 6) for i, v in enumerate(p)},
-                    },
+                yield (
+                    k,
+                    Response(
+                        text=text,
+                        label=label,
+                        latency_s=elapsed,
+                        prompt_tokens=int(used),
+                        details={
+                            "probs": {self.id2label[i]: round(v, 6) for i, v in enumerate(p)},
+                        },
+                    ),
                 )
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "Response",
     "cache_key",
     "canonical_json",
+    "key_prefix",
 ]
 
 CACHE_KEY_VERSION = 1
@@ -224,7 +225,7 @@ class Backend(ABC):
             raise RuntimeError(f"backend {self.spec} yielded no response for {len(missing)} items")
         return out  # type: ignore[return-value]
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release models, clients and threads (idempotent)."""
 
     def __enter__(self) -> Backend:
@@ -234,20 +235,39 @@ class Backend(ABC):
         self.close()
 
 
-def cache_key(backend: Backend, request: Request) -> str:
-    """The cache key of a request: SHA-256 of the canonical JSON of what fixes its output.
-
-    The key covers the backend name, the model, :meth:`Backend.params` and
-    :meth:`Backend.payload` (the rendered prompt text, for prompt backends). It never covers an
-    API key.
-    """
-    blob = canonical_json(
+def key_prefix(backend: Backend) -> str:
+    """The request-independent part of every cache key of ``backend``."""
+    return canonical_json(
         {
             "v": CACHE_KEY_VERSION,
             "backend": backend.name,
             "model": backend.model,
             "params": backend.params(),
-            "payload": backend.payload(request),
         }
     )
+
+
+def cache_key(backend: Backend, request: Request, *, prefix: str | None = None) -> str:
+    """The cache key of a request: SHA-256 of the canonical JSON of what fixes its output.
+
+    The key covers the backend name, the model, :meth:`Backend.params` and
+    :meth:`Backend.payload` (the rendered prompt text, for prompt backends). It never covers an
+    API key.
+
+    Parameters
+    ----------
+    backend : Backend
+        The backend that will answer.
+    request : Request
+        The call.
+    prefix : str, optional
+        ``key_prefix(backend)``, precomputed when keying many requests.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    head = key_prefix(backend) if prefix is None else prefix
+    blob = head + "\n" + canonical_json(backend.payload(request))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()

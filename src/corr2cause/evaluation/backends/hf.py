@@ -233,17 +233,16 @@ class HFCausalLM(Backend):
             input_ids[r, : len(seq)] = torch.tensor(seq, dtype=torch.long)
             mask[r, : len(seq)] = 1
         start = time.perf_counter()
+        totals = []
         with torch.inference_mode():
             logits = self._model(
                 input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
-            ).logits.float()
-            logprobs = torch.log_softmax(logits, dim=-1).cpu()
+            ).logits
+            for r, (seq, plen) in enumerate(rows):  # normalise only the option positions
+                logprobs = torch.log_softmax(logits[r, plen - 1 : len(seq) - 1].float(), dim=-1)
+                targets = torch.tensor(seq[plen:], dtype=torch.long, device=logprobs.device)
+                totals.append(float(logprobs.gather(1, targets[:, None]).sum()))
         elapsed = (time.perf_counter() - start) / len(prompts)
-        totals = []
-        for r, (seq, plen) in enumerate(rows):
-            positions = torch.arange(plen - 1, len(seq) - 1)
-            targets = torch.tensor(seq[plen:], dtype=torch.long)
-            totals.append(float(logprobs[r, positions, targets].sum()))
         responses = []
         names = [o.strip() for o in self.options]
         for k, prompt in enumerate(prompts):

@@ -25,6 +25,7 @@ Secrets
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import random
@@ -196,10 +197,8 @@ class OpenAIBackend(Backend):
             started.wait(timeout=5)
             loop, task = holder.get("loop"), holder.get("task")
             if thread.is_alive() and loop is not None and task is not None:
-                try:
+                with contextlib.suppress(RuntimeError):  # loop already closed
                     loop.call_soon_threadsafe(task.cancel)
-                except RuntimeError:  # loop already closed
-                    pass
             thread.join(timeout=10)
 
     async def _run_all(
@@ -250,10 +249,8 @@ class OpenAIBackend(Backend):
         response = getattr(exc, "response", None)
         header = response.headers.get("retry-after") if response is not None else None
         if header:
-            try:
+            with contextlib.suppress(ValueError):
                 delay = max(delay, min(self.max_backoff_s, float(header)))
-            except ValueError:
-                pass
         return delay
 
     async def _call(self, client: Any, request: Request, jitter: random.Random) -> Response:

@@ -41,13 +41,17 @@ class Oracle(Backend):
             try:
                 solution = self._solver.solve(request.item.premise, request.item.hypothesis)
             except self._solver_error as exc:
-                yield index, Response.failure(
-                    f"solver: {exc}", latency_s=time.perf_counter() - start
+                yield (
+                    index,
+                    Response.failure(f"solver: {exc}", latency_s=time.perf_counter() - start),
                 )
                 continue
-            yield index, Response(
-                text=str(solution.label3),
-                label=int(solution.label),
-                latency_s=time.perf_counter() - start,
-                details={"fraction": solution.fraction},
+            yield (
+                index,
+                Response(
+                    text=str(solution.label3),
+                    label=int(solution.label),
+                    latency_s=time.perf_counter() - start,
+                    details={"fraction": solution.fraction},
+                ),
             )

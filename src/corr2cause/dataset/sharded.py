@@ -1,0 +1,449 @@
+"""Sharded, resumable generation for large ``N``: a premises table and an items table.
+
+At ``N = 7`` the benchmark has 76,907 classes and 9.7 million items per variant, and every
+premise lists hundreds of independencies; repeating the premise in every item row (the
+official CSV format) would take about 100 GB. This module writes a *normalized* layout::
+
+    DIR/manifest.json
+    DIR/{variant}/premises/part-n7-00000.parquet   one row per class: mec_id, premise, ...
+    DIR/{variant}/items/part-n7-00000.parquet      one row per item, referencing mec_id
+    DIR/{variant}/{train,dev,test}.csv             official CSV, only with format "csv"
+
+Work is cut into shards of classes (per ``N``). Each shard is computed independently —
+members, labels, d-separation statements, premises, item columns — by a worker of the chosen
+engine (:mod:`corr2cause.dataset.engines`) and written atomically with a completion marker.
+An interrupted run is resumed by running the same command again: finished shards are
+skipped. The folder is built under ``.{DIR}.partial`` and moved into place at the end.
+Output bytes depend only on the arguments, never on the engine or the order of completion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from math import comb
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corr2cause import __version__
+from corr2cause.atomic import atomic_write_bytes, atomic_write_text
+from corr2cause.causal.d_separation import d_separation_statements
+from corr2cause.causal.markov_equivalence import mec_members
+from corr2cause.causal.mec_classes import LABEL3_NAMES, mec_classes, relation_counts
+from corr2cause.causal.relations import RELATIONS
+from corr2cause.dataset.compose import (
+    PREMISE_STYLES,
+    VARIANTS,
+    ClassData,
+    hypothesis_table,
+    relabel_class,
+    relabel_permutation,
+    swap_forms,
+)
+from corr2cause.dataset.engines import make_engine
+from corr2cause.dataset.splits import SPLITS, assign_splits
+from corr2cause.graphs.dag import Parents, mask_to_parents
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+PREMISES_SCHEMA = pa.schema(
+    [
+        ("mec_id", pa.string()),
+        ("split", _DICT),
+        ("num_variables", pa.int8()),
+        ("num_members", pa.int32()),
+        ("premise", pa.string()),
+        ("variant", _DICT),
+    ]
+)
+"""Schema of ``premises/part-*.parquet``."""
+
+NORMALIZED_ITEMS_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("split", _DICT),
+        ("num_variables", pa.int8()),
+        ("mec_id", _DICT),
+        ("hypothesis", _DICT),
+        ("template", _DICT),
+        ("relation", _DICT),
+        ("node_i", _DICT),
+        ("node_j", _DICT),
+        ("label", pa.int8()),
+        ("label3", _DICT),
+        ("fraction", pa.float64()),
+        ("variant", _DICT),
+    ]
+)
+"""Schema of ``items/part-*.parquet`` (join with premises on ``mec_id``)."""
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """One unit of work: some classes of one ``N``, and everything needed to write them."""
+
+    n: int
+    index: int
+    mec_ids: tuple[str, ...]
+    parents: tuple[Parents, ...]
+    splits: tuple[str, ...]
+    variants: tuple[str, ...]
+    seed: int
+    premise_style: str
+    formats: tuple[str, ...]
+    work_dir: str
+    max_members: int | None = None
+
+    @property
+    def name(self) -> str:
+        """File stem of this shard's parts, e.g. ``part-n7-00012``."""
+        return f"part-n{self.n}-{self.index:05d}"
+
+
+@dataclass
+class ShardedConfig:
+    """Arguments of a sharded generation run (recorded in the manifest)."""
+
+    nodes: list[int]
+    variants: list[str] = field(default_factory=lambda: ["original"])
+    seed: int = 0
+    formats: list[str] = field(default_factory=lambda: ["parquet"])
+    premise_style: str = "full"
+    samples: int | None = None
+    edge_density: float = 0.3
+    max_members: int = 10_000
+    shard_size: int = 1000
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` with a clear message on bad arguments."""
+        if not self.nodes:
+            raise ValueError("no node counts given")
+        if self.samples is None and any(not 2 <= n <= 7 for n in self.nodes):
+            raise ValueError("exhaustive generation supports 2..7 nodes; use --samples for more")
+        if self.samples is not None and any(not 2 <= n <= 26 for n in self.nodes):
+            raise ValueError("sampled generation supports 2..26 nodes")
+        unknown = [v for v in self.variants if v not in VARIANTS]
+        if unknown or not self.variants:
+            raise ValueError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+        bad = [f for f in self.formats if f not in ("parquet", "csv")]
+        if bad or not self.formats:
+            raise ValueError(f"unknown format(s) {bad}; the sharded layout writes parquet, csv")
+        if self.premise_style not in PREMISE_STYLES:
+            raise ValueError(f"unknown premise style {self.premise_style!r}")
+        if self.shard_size < 1 or self.max_members < 1:
+            raise ValueError("shard size and max members must be positive")
+
+
+def _dict_array(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
+    """Dictionary array of ``values[indices]`` with a duplicate-free dictionary.
+
+    Duplicate dictionary entries would make the Parquet encoder's output depend on hashing
+    order, breaking byte-for-byte determinism.
+    """
+    unique: dict[str, int] = {}
+    remap = np.array([unique.setdefault(v, len(unique)) for v in values], dtype=np.int32)
+    idx = remap[indices] if len(values) else np.zeros(0, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(idx), pa.array(list(unique), type=pa.string()))
+
+
+def _write_parquet(path: Path, table: pa.Table) -> str:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", row_group_size=1 << 20)
+    data = sink.getvalue().to_pybytes()
+    atomic_write_bytes(path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def run_shard(spec: ShardSpec) -> dict[str, Any]:
+    """Compute and write one shard; return its marker (counts and checksums).
+
+    Safe to call in any process: it reads nothing but ``spec`` and writes only its own files.
+    """
+    work = Path(spec.work_dir)
+    marker_path = work / "done" / f"{spec.name}.json"
+    if marker_path.is_file():
+        return json.loads(marker_path.read_text())
+    n = spec.n
+    base: list[ClassData] = []
+    skipped: list[str] = []
+    kept_splits: list[str] = []
+    for mec_id, parents, split in zip(spec.mec_ids, spec.parents, spec.splits, strict=True):
+        try:
+            members = mec_members(parents, limit=spec.max_members)
+        except OverflowError:
+            skipped.append(mec_id)
+            continue
+        base.append(
+            ClassData(
+                n=n,
+                mec_id=mec_id,
+                parents=parents,
+                statements=d_separation_statements(parents),
+                counts=relation_counts(members),
+                num_members=len(members),
+            )
+        )
+        kept_splits.append(split)
+    marker: dict[str, Any] = {"shard": spec.name, "classes": len(base), "skipped": skipped}
+    files: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = {}
+    n_pairs, n_rel = comb(n, 2), len(RELATIONS)
+    per_class = n_pairs * n_rel
+    split_index = np.array([SPLITS.index(s) for s in kept_splits], dtype=np.int32)
+    for vname in spec.variants:
+        variant = VARIANTS[vname]
+        table = hypothesis_table(n, variant)
+        classes = (
+            [relabel_class(c, relabel_permutation(c.mec_id, n, seed=spec.seed)) for c in base]
+            if variant.relabel
+            else base
+        )
+        premises = [c.premise(variant.names(n), style=spec.premise_style) for c in classes]
+        k = len(classes)
+        if k:
+            cnt = np.stack([c.counts for c in classes]).astype(np.int64)  # (k, P, R)
+            members = np.array([c.num_members for c in classes], dtype=np.int64)[:, None, None]
+            forms = np.stack([swap_forms(c.mec_id, n, seed=spec.seed) for c in classes])
+        else:
+            cnt = np.zeros((0, n_pairs, n_rel), dtype=np.int64)
+            members = np.ones((0, 1, 1), dtype=np.int64)
+            forms = np.zeros((0, n_pairs, n_rel), dtype=np.int8)
+        label = (cnt == members).astype(np.int8).reshape(-1)
+        label3 = np.where(cnt == members, 0, np.where(cnt == 0, 2, 1)).reshape(-1)
+        fraction = (cnt / members).reshape(-1)
+        p_idx = np.repeat(np.arange(n_pairs), n_rel)[None, :].repeat(k, 0)
+        r_idx = np.tile(np.arange(n_rel), n_pairs)[None, :].repeat(k, 0)
+        f_idx = forms.reshape(k, -1).astype(np.int64)
+        hyp_dict = [
+            table.text[p][r][f] for p in range(n_pairs) for r in range(n_rel) for f in (0, 1)
+        ]
+        tmpl_dict = [table.template[r][f] for r in range(n_rel) for f in (0, 1)]
+        hyp_idx = ((p_idx * n_rel + r_idx) * 2 + f_idx).reshape(-1)
+        tmpl_idx = (r_idx * 2 + f_idx).reshape(-1)
+        suffixes = [table.id_suffix[p][r] for p in range(n_pairs) for r in range(n_rel)]
+        ids = [m + s for m in (c.mec_id for c in classes) for s in suffixes]
+        class_idx = np.repeat(np.arange(k), per_class)
+        item_split = np.repeat(split_index, per_class)
+        items = pa.Table.from_arrays(
+            [
+                pa.array(ids, type=pa.string()),
+                _dict_array(item_split, list(SPLITS)),
+                pa.array(np.full(k * per_class, n, dtype=np.int8)),
+                _dict_array(class_idx, [c.mec_id for c in classes]),
+                _dict_array(hyp_idx, hyp_dict),
+                _dict_array(tmpl_idx, tmpl_dict),
+                _dict_array(r_idx.reshape(-1), list(RELATIONS)),
+                _dict_array(p_idx.reshape(-1), list(table.node_i)),
+                _dict_array(p_idx.reshape(-1), list(table.node_j)),
+                pa.array(label),
+                _dict_array(label3, list(LABEL3_NAMES)),
+                pa.array(fraction),
+                _dict_array(np.zeros(k * per_class, dtype=np.int32), [vname]),
+            ],
+            schema=NORMALIZED_ITEMS_SCHEMA,
+        )
+        prem_table = pa.Table.from_arrays(
+            [
+                pa.array([c.mec_id for c in classes], type=pa.string()),
+                _dict_array(split_index, list(SPLITS)),
+                pa.array(np.full(k, n, dtype=np.int8)),
+                pa.array([c.num_members for c in classes], type=pa.int32()),
+                pa.array(premises, type=pa.string()),
+                _dict_array(np.zeros(k, dtype=np.int32), [vname]),
+            ],
+            schema=PREMISES_SCHEMA,
+        )
+        vdir = work / vname
+        files[f"{vname}/premises/{spec.name}.parquet"] = _write_parquet(
+            vdir / "premises" / f"{spec.name}.parquet", prem_table
+        )
+        files[f"{vname}/items/{spec.name}.parquet"] = _write_parquet(
+            vdir / "items" / f"{spec.name}.parquet", items
+        )
+        if "csv" in spec.formats:
+            for s_i, s in enumerate(SPLITS):
+                rows = []
+                for ci in np.flatnonzero(split_index == s_i):
+                    head = '"Premise: ' + premises[ci].replace('"', '""') + "\nHypothesis: "
+                    lo = ci * per_class
+                    for t in range(lo, lo + per_class):
+                        rows.append(
+                            f'{head}{hyp_dict[hyp_idx[t]]}",{label[t]},{n},'
+                            f"{tmpl_dict[tmpl_idx[t]]}\n"
+                        )
+                atomic_write_text(vdir / "csv-parts" / s / f"{spec.name}.csv", "".join(rows))
+        counts[vname] = {s: int((item_split == s_i).sum()) for s_i, s in enumerate(SPLITS)} | {
+            "valid": int(label.sum())
+        }
+    marker["files"] = files
+    marker["items"] = counts
+    atomic_write_text(marker_path, json.dumps(marker, sort_keys=True) + "\n")
+    return marker
+
+
+def plan_shards(
+    config: ShardedConfig,
+    work_dir: Path,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[ShardSpec], dict[str, Any]]:
+    """Enumerate (or sample) the classes of every ``N`` and cut them into shards."""
+    specs: list[ShardSpec] = []
+    info: dict[str, Any] = {}
+    for n in config.nodes:
+        if config.samples is None:
+            stage = (lambda d, t, n=n: progress(f"classes N={n}", d, t)) if progress else None
+            classes = mec_classes(n, progress=stage)
+            mec_ids = [c.mec_id for c in classes]
+            parents = [mask_to_parents(c.mask, n) for c in classes]
+            info[str(n)] = {"classes": len(classes), "mode": "exhaustive"}
+            del classes
+        else:
+            from corr2cause.dataset.sampling import sample_classes
+
+            sampled, draws = sample_classes(
+                n, config.samples, seed=config.seed, edge_density=config.edge_density
+            )
+            mec_ids = [c.mec_id for c in sampled]
+            parents = [c.parents for c in sampled]
+            info[str(n)] = {
+                "classes": len(sampled),
+                "draws": draws,
+                "mode": "sampled",
+                "edge_density": config.edge_density,
+            }
+        splits = assign_splits([6 * comb(n, 2)] * len(mec_ids), seed=config.seed, n=n)
+        for s, lo in enumerate(range(0, len(mec_ids), config.shard_size)):
+            hi = lo + config.shard_size
+            specs.append(
+                ShardSpec(
+                    n=n,
+                    index=s,
+                    mec_ids=tuple(mec_ids[lo:hi]),
+                    parents=tuple(parents[lo:hi]),
+                    splits=tuple(splits[lo:hi]),
+                    variants=tuple(config.variants),
+                    seed=config.seed,
+                    premise_style=config.premise_style,
+                    formats=tuple(config.formats),
+                    work_dir=str(work_dir),
+                    max_members=config.max_members if config.samples is not None else None,
+                )
+            )
+    return specs, info
+
+
+def generate_sharded(
+    out_dir: str | Path,
+    config: ShardedConfig,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    overwrite: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Generate the normalized layout into ``out_dir``; resumable (see module docstring).
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Final folder; must be absent or empty unless ``overwrite``.
+    config : ShardedConfig
+        What to generate.
+    engine : {"local", "ray"}
+        Where shards run.
+    workers : int, optional
+        Processes (local) or CPUs (local Ray instance); default: all cores.
+    overwrite : bool
+        Replace an existing non-empty ``out_dir`` at the end.
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    dict
+        The manifest, also written to ``out_dir/manifest.json``.
+    """
+    config.validate()
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
+        raise FileExistsError(f"{out} exists and is not empty (use --overwrite to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.parent / f".{out.name}.partial"
+    args = asdict(config)
+    args_path = work / "arguments.json"
+    if work.exists():
+        previous = json.loads(args_path.read_text()) if args_path.is_file() else None
+        if previous != args:
+            shutil.rmtree(work)  # different arguments: start afresh
+    (work / "done").mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args_path, json.dumps(args, sort_keys=True) + "\n")
+    specs, info = plan_shards(config, work, progress=progress)
+    markers: dict[int, dict[str, Any]] = {}
+    runner = make_engine(engine, workers=workers)
+    try:
+        done = 0
+        for k, marker in runner.map_unordered(run_shard, specs):
+            markers[k] = marker
+            done += 1
+            if progress is not None:
+                progress("shards", done, len(specs))
+    finally:
+        runner.close()
+    ordered = [markers[k] for k in range(len(specs))]
+    files: dict[str, str] = {}
+    totals: dict[str, dict[str, int]] = {}
+    skipped: list[str] = []
+    for m in ordered:
+        files.update(m["files"])
+        skipped += m["skipped"]
+        for v, c in m["items"].items():
+            t = totals.setdefault(v, {})
+            for key, val in c.items():
+                t[key] = t.get(key, 0) + val
+    if "csv" in config.formats:
+        for v in config.variants:
+            for s in SPLITS:
+                target = work / v / f"{s}.csv"
+                sha = hashlib.sha256()
+                with open(target, "wb") as fh:
+                    header = b"input,label,num_variables,template\n"
+                    fh.write(header)
+                    sha.update(header)
+                    for spec in specs:
+                        part = work / v / "csv-parts" / s / f"{spec.name}.csv"
+                        with open(part, "rb") as src:
+                            for block in iter(lambda src=src: src.read(1 << 22), b""):
+                                fh.write(block)
+                                sha.update(block)
+                files[f"{v}/{s}.csv"] = sha.hexdigest()
+            shutil.rmtree(work / v / "csv-parts")
+    manifest = {
+        "generator": "corr2cause",
+        "version": __version__,
+        "layout": "normalized",
+        "arguments": args,
+        "variants": {v: VARIANTS[v].description for v in config.variants},
+        "nodes": info,
+        "shards": len(specs),
+        "skipped_over_member_bound": len(skipped),
+        "items": totals,
+        "sha256": dict(sorted(files.items())),
+    }
+    atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    shutil.rmtree(work / "done")
+    args_path.unlink()
+    if out.exists():
+        trash = out.parent / f".{out.name}.old"
+        shutil.rmtree(trash, ignore_errors=True)
+        os.replace(out, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    os.replace(work, out)
+    return manifest

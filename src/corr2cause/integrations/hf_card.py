@@ -1,0 +1,304 @@
+"""The dataset card (``README.md``) of a Hugging Face export.
+
+A Hub dataset card is Markdown with a YAML header. The header is machine-read: ``configs``
+tells ``datasets.load_dataset`` (and the Hub viewer) which Parquet files make up each config
+and split, and ``dataset_info`` records the feature types and split sizes, which
+``load_dataset`` checks. The body is for people: what the data is, how it was made, how it
+differs from the official release, license and citation (the sections of the Hub's
+``datasetcard.md`` template).
+
+The YAML is written by hand so that exporting needs no YAML library; every string goes
+through :func:`json.dumps`, whose output is a valid YAML double-quoted scalar.
+
+The public interface is :func:`render_card`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from corr2cause import __version__
+
+if TYPE_CHECKING:
+    from corr2cause.integrations.hf_export import ExportResult
+
+__all__ = ["CITATION", "render_card"]
+
+CITATION = """@inproceedings{jin2024can,
+  title     = {Can Large Language Models Infer Causation from Correlation?},
+  author    = {Jin, Zhijing and Liu, Jiarui and Lyu, Zhiheng and Poff, Spencer and
+               Sachan, Mrinmaya and Mihalcea, Rada and Diab, Mona and Sch{\\"o}lkopf, Bernhard},
+  booktitle = {The Twelfth International Conference on Learning Representations (ICLR)},
+  year      = {2024}
+}"""
+"""BibTeX of the paper that introduced the benchmark."""
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _size_category(rows: int) -> str:
+    bounds = [
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ]
+    for bound, name in bounds:
+        if rows < bound:
+            return name
+    return "10M<n<100M"
+
+
+def _node_range(nodes: list[int]) -> str:
+    if nodes and nodes == list(range(nodes[0], nodes[-1] + 1)) and len(nodes) > 1:
+        return f"{nodes[0]}-{nodes[-1]}"
+    return ",".join(str(n) for n in nodes)
+
+
+def _yaml_features(lines: list[str]) -> None:
+    from corr2cause.integrations.hf_export import EXPORT_FEATURES
+
+    lines.append("  features:")
+    for name, feature in EXPORT_FEATURES.items():
+        lines.append(f"  - name: {name}")
+        if feature["_type"] == "ClassLabel":
+            lines += ["    dtype:", "      class_label:", "        names:"]
+            lines += [f"          '{k}': {_q(n)}" for k, n in enumerate(feature["names"])]
+        else:
+            lines.append(f"    dtype: {feature['dtype']}")
+
+
+def _front_matter(result: ExportResult) -> str:
+    largest = max((c.rows for c in result.configs), default=0)
+    lines = [
+        "---",
+        f"pretty_name: {_q('Corr2Cause (regenerated with corr2cause)')}",
+        "license: mit",
+        "language:",
+        "- en",
+        "task_categories:",
+        "- text-classification",
+        "task_ids:",
+        "- natural-language-inference",
+        "size_categories:",
+        f"- {_size_category(largest)}",
+        "tags:",
+        "- causal-inference",
+        "- causal-discovery",
+        "- reasoning",
+        "- corr2cause",
+        "configs:",
+    ]
+    for config in result.configs:
+        lines.append(f"- config_name: {_q(config.name)}")
+        if config.name == "default":
+            lines.append("  default: true")
+        lines.append("  data_files:")
+        for split in config.splits:
+            lines.append(f"  - split: {split.name}")
+            lines.append(f"    path: {_q(f'data/{config.name}/{split.name}-*')}")
+    lines.append("dataset_info:")
+    for config in result.configs:
+        lines.append(f"- config_name: {_q(config.name)}")
+        _yaml_features(lines)
+        lines.append("  splits:")
+        for split in config.splits:
+            lines.append(f"  - name: {split.name}")
+            lines.append(f"    num_bytes: {split.num_bytes}")
+            lines.append(f"    num_examples: {split.rows}")
+        lines.append(f"  download_size: {sum(s.download_size for s in config.splits)}")
+        lines.append(f"  dataset_size: {sum(s.num_bytes for s in config.splits)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}" if whole else "-"
+
+
+def _splits_table(result: ExportResult) -> list[str]:
+    names = ["train", "validation", "test"]
+    out = [
+        "| config | variant | " + " | ".join(names) + " | % valid |",
+        "|---|---|" + "---:|" * (len(names) + 1),
+    ]
+    for c in result.configs:
+        by = {s.name: s for s in c.splits}
+        cells = [f"{by[n].rows:,}" if n in by else "-" for n in names]
+        valid = sum(s.valid for s in c.splits)
+        out.append(
+            f"| `{c.name}` | `{c.variant}` | " + " | ".join(cells) + f" | {_pct(valid, c.rows)} |"
+        )
+    return out
+
+
+def _by_n_table(result: ExportResult, manifest: dict[str, Any]) -> list[str]:
+    config = result.configs[0]
+    ns = sorted({n for s in config.splits for n in s.by_num_variables})
+    classes = manifest.get("classes", {})
+    out = [
+        "| N | classes | " + " | ".join(s.name for s in config.splits) + " | % valid |",
+        "|---:|---:|" + "---:|" * (len(config.splits) + 1),
+    ]
+    for n in ns:
+        cells, rows, valid = [], 0, 0
+        for s in config.splits:
+            r, v = s.by_num_variables.get(n, [0, 0])
+            cells.append(f"{r:,}")
+            rows, valid = rows + r, valid + v
+        n_classes = classes.get(str(n), "-")
+        out.append(f"| {n} | {n_classes} | " + " | ".join(cells) + f" | {_pct(valid, rows)} |")
+    return out
+
+
+def _fields_table() -> list[str]:
+    from corr2cause.integrations.hf_export import EXPORT_FEATURES, FEATURE_DESCRIPTIONS
+
+    out = ["| field | type | description |", "|---|---|---|"]
+    for name, feature in EXPORT_FEATURES.items():
+        if feature["_type"] == "ClassLabel":
+            kind = "ClassLabel(" + ", ".join(
+                f"{k}={n}" for k, n in enumerate(feature["names"])
+            ) + ")"
+        else:
+            kind = feature["dtype"]
+        out.append(f"| `{name}` | {kind} | {FEATURE_DESCRIPTIONS[name]} |")
+    return out
+
+
+def render_card(result: ExportResult) -> str:
+    """The full ``README.md`` of an export: YAML header, then the card body.
+
+    Parameters
+    ----------
+    result : ExportResult
+        What :func:`~corr2cause.integrations.hf_export.export_hf` wrote.
+
+    Returns
+    -------
+    str
+    """
+    manifest = result.manifest
+    args = manifest.get("arguments", {})
+    nodes = [int(n) for n in args.get("nodes", [])]
+    seed = args.get("seed", 0)
+    variants = [c.variant for c in result.configs]
+    first = result.configs[0].name
+    generate_cmd = (
+        f"corr2cause generate --nodes {_node_range(nodes)} --variant {','.join(variants)} "
+        f"--seed {seed} --out DIR"
+    )
+    sha = manifest.get("sha256", {})
+    provenance = [
+        f"- `{path}`: sha256 `{digest}`"
+        for path, digest in sorted(sha.items())
+        if path.endswith(("items.parquet", "items.jsonl"))
+        and path.split("/", 1)[0] in variants
+    ]
+    body = [
+        "# Corr2Cause (regenerated)",
+        "",
+        "Corr2Cause (Jin et al., *Can Large Language Models Infer Causation from Correlation?*, "
+        "ICLR 2024) tests pure causal inference: a **premise** lists, for a closed system of "
+        "N variables, every correlation and every conditional independence; a **hypothesis** "
+        "states one causal relation between two of the variables. The label is **valid (1)** "
+        "iff the relation holds in every DAG of the Markov equivalence class that the premise "
+        "describes, and **invalid (0)** otherwise.",
+        "",
+        "This copy was regenerated from first principles by the `corr2cause` toolkit "
+        f"(version {manifest.get('version', __version__)}): exact enumeration of the DAGs, "
+        "exact d-separation and exact labels. It keeps the official config names and the "
+        "official `input` and `label` columns, so it is a drop-in replacement for "
+        "`causalnlp/corr2cause`, and adds richer columns.",
+        "",
+        "## Loading",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        f'ds = load_dataset("path/to/this/folder", "{first}")',
+        'print(ds["test"][0]["input"], ds["test"].features["label"])',
+        "```",
+        "",
+        "## Configs and splits",
+        "",
+        *_splits_table(result),
+        "",
+        f"Items of `{first}` by number of variables N (classes = Markov equivalence classes, "
+        "one premise each):",
+        "",
+        *_by_n_table(result, manifest),
+        "",
+        "Splits are made per N and by class (no premise appears in two splits) with the "
+        "authors' rule restated on the released item counts: with k items, if k < 500 then "
+        "test = k // 2 and dev = the rest; otherwise test = dev = min(500, k // 10) and "
+        "train = the rest, cut at class boundaries. `validation` is the official `dev`.",
+        "",
+        "## Fields",
+        "",
+        *_fields_table(),
+        "",
+        "## How it was generated",
+        "",
+        "```bash",
+        generate_cmd,
+        "corr2cause export-hf DIR --out HF_DIR",
+        "```",
+        "",
+        "The generator's `manifest.json` is kept next to this card as "
+        "`generation_manifest.json`. Source tables:",
+        "",
+        *(provenance or ["- (no checksums recorded)"]),
+        "",
+        "Generation is deterministic: the same arguments and seed give the same bytes.",
+        "",
+        "## Known differences from the official release",
+        "",
+        "- **Corrected labels.** The official generator has two bugs (a wrong permutation when "
+        "reading class members and a loop typo in the confounder check). On the official test "
+        "split 18 of 1,162 gold labels disagree with the benchmark's own definitions (15 "
+        "entailed items labeled 0, 3 non-entailed items labeled 1). Labels here follow the "
+        "definitions; an exact solver scores F1 = 100 on this data but about 95 on the "
+        "official test gold.",
+        "- **2,201 vs 2,207 classes at N = 6.** The official release has 23 premises that no "
+        "DAG has (a d-separation bug) and misses 17 true classes; the true number of Markov "
+        "equivalence classes of 6-node DAGs up to isomorphism is 2,201. For N = 2..6 this "
+        "gives 207,432 items.",
+        "- **Splits and swap forms.** Classes are assigned to splits, and the equivalent "
+        "wording of some hypotheses (`A causes something else which causes B.` vs `A is a "
+        "cause for B, but not a direct one.`) is chosen, with this generator's seed "
+        f"({seed}); the items of a split therefore differ from the official files. To compare "
+        "with published numbers, also evaluate on the official test file.",
+        "- **Paraphrasing config.** The official card points `perturbation_by_paraphrasing` at "
+        "files that do not exist; here it holds every item with the paper's paraphrased "
+        "hypothesis templates, in all three splits, with the binary label and `label3`.",
+        "- **Types and columns.** `label` is a `ClassLabel` (`invalid`, `valid`) with the "
+        "official values (1 = valid). `label3` gives the 3-class version, and `id`, "
+        "`premise`, `hypothesis`, `relation`, `node_i`, `node_j`, `fraction`, `mec_id` and "
+        "`variant` are new.",
+    ]
+    if "relabel" in variants:
+        body.append(
+            "- **`relabel` config** (not in the official release): every class gets a "
+            "seeded random assignment of letters to nodes, which removes the alphabetical "
+            "artifact of the official data (there, a later letter never causes an earlier one)."
+        )
+    body += [
+        "",
+        "## License",
+        "",
+        "MIT, the license of the `corr2cause` toolkit that generated the data. The task, "
+        "its templates and its prompts come from the paper below; please cite it.",
+        "",
+        "## Citation",
+        "",
+        "```bibtex",
+        CITATION,
+        "```",
+        "",
+    ]
+    return _front_matter(result) + "\n" + "\n".join(body)

@@ -1,0 +1,504 @@
+"""Export a generated benchmark as a Hugging Face dataset folder (Parquet shards + card).
+
+``corr2cause generate --out DIR`` writes one folder per variant; this module turns ``DIR`` into
+the layout the Hugging Face Hub (and ``datasets.load_dataset``) understands::
+
+    HF_DIR/README.md                                  dataset card with YAML ``configs``
+    HF_DIR/generation_manifest.json                   the generator's manifest, verbatim
+    HF_DIR/data/{config}/{split}-00000-of-00001.parquet
+
+Configs use the official names of ``causalnlp/corr2cause`` (``default``,
+``perturbation_by_paraphrasing``, ``perturbation_by_refactorization``); other variants keep
+their own name (``relabel``). Splits are ``train``, ``validation`` (the generator's ``dev``)
+and ``test``; empty splits are left out.
+
+Every shard carries the Hugging Face feature types in its Parquet schema metadata (key
+``huggingface``), so ``label`` loads as ``ClassLabel(names=["invalid", "valid"])`` and
+``label3`` as ``ClassLabel(names=["entailment", "neutral", "contradiction"])`` without any
+loading script. Columns are the generator's rich columns plus the official ``input`` text;
+``split`` is dropped (it is the split).
+
+Nothing here imports ``datasets``: the shards are written with pyarrow alone, so exporting
+works in the core install. Output is deterministic (same input, same bytes) and atomic (the
+folder is built in a hidden staging sibling and moved into place at the end).
+
+The public interface is :func:`export_hf` and :data:`EXPORT_FEATURES`.
+
+Examples
+--------
+>>> result = export_hf("gen", "hf")  # doctest: +SKIP
+>>> from datasets import load_dataset  # doctest: +SKIP
+>>> load_dataset("hf", "default")["test"].features["label"]  # doctest: +SKIP
+ClassLabel(names=['invalid', 'valid'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corr2cause.atomic import staged_directory
+from corr2cause.dataset.readers import LABEL3_VALUES
+from corr2cause.integrations.sources import LABEL_NAMES, config_for_variant, hf_split_name
+
+__all__ = [
+    "DEFAULT_MAX_SHARD_ROWS",
+    "EXPORT_FEATURES",
+    "ConfigSummary",
+    "ExportResult",
+    "SplitSummary",
+    "export_hf",
+]
+
+DEFAULT_MAX_SHARD_ROWS = 100_000
+"""Rows per Parquet shard (about 20-40 MB compressed for N = 6)."""
+
+ROW_GROUP_ROWS = 10_000
+"""Rows per Parquet row group (small enough for the Hub's dataset viewer)."""
+
+_SPLIT_ORDER = ("train", "dev", "test")
+_VARIANT_ORDER = ("original", "paraphrase", "refactor")
+
+
+def _value(dtype: str) -> dict[str, Any]:
+    return {"dtype": dtype, "_type": "Value"}
+
+
+def _class_label(names: tuple[str, ...]) -> dict[str, Any]:
+    return {"names": list(names), "_type": "ClassLabel"}
+
+
+EXPORT_FEATURES: dict[str, dict[str, Any]] = {
+    "id": _value("string"),
+    "input": _value("string"),
+    "label": _class_label(LABEL_NAMES),
+    "num_variables": _value("int8"),
+    "template": _value("string"),
+    "premise": _value("string"),
+    "hypothesis": _value("string"),
+    "relation": _value("string"),
+    "node_i": _value("string"),
+    "node_j": _value("string"),
+    "label3": _class_label(LABEL3_VALUES),
+    "fraction": _value("float64"),
+    "mec_id": _value("string"),
+    "variant": _value("string"),
+}
+"""Exported columns in order, as ``datasets.Features.to_dict()`` writes them."""
+
+FEATURE_DESCRIPTIONS: dict[str, str] = {
+    "id": "stable item id: `n{N}-m{class}/{X}-{Y}/{relation}`",
+    "input": 'official model input: `"Premise: {premise}\\nHypothesis: {hypothesis}"`',
+    "label": "1 = valid (the relation holds in every DAG of the class), 0 = invalid",
+    "num_variables": "number of variables N of the premise",
+    "template": "official template id (`parent`, `non-parent ancestor`, ...)",
+    "premise": "the premise: correlations and every conditional independence",
+    "hypothesis": "the hypothesis sentence",
+    "relation": "relation the hypothesis states (same ids as `template`)",
+    "node_i": "first variable of the pair, as named in the text",
+    "node_j": "second variable of the pair, as named in the text",
+    "label3": "3-class label: holds in all (entailment), some (neutral) or no (contradiction) "
+    "member DAG",
+    "fraction": "share of the class's member DAGs in which the relation holds",
+    "mec_id": "Markov equivalence class (one premise per class)",
+    "variant": "generator variant (`original`, `paraphrase`, `refactor`, `relabel`)",
+}
+"""One line per exported column, for the dataset card."""
+
+_ARROW_TYPES = {"string": pa.string(), "int8": pa.int8(), "float64": pa.float64()}
+_SOURCE_COLUMNS = (
+    "id",
+    "split",
+    "num_variables",
+    "mec_id",
+    "premise",
+    "hypothesis",
+    "template",
+    "relation",
+    "node_i",
+    "node_j",
+    "label",
+    "label3",
+    "fraction",
+    "variant",
+)
+
+
+def _export_schema() -> pa.Schema:
+    fields = []
+    for name, feature in EXPORT_FEATURES.items():
+        if feature["_type"] == "ClassLabel":
+            fields.append(pa.field(name, pa.int64()))
+        else:
+            fields.append(pa.field(name, _ARROW_TYPES[feature["dtype"]]))
+    metadata = {"huggingface": json.dumps({"info": {"features": EXPORT_FEATURES}})}
+    return pa.schema(fields, metadata=metadata)
+
+
+EXPORT_SCHEMA = _export_schema()
+"""Arrow schema of every shard, with the ``huggingface`` feature metadata."""
+
+
+@dataclass
+class SplitSummary:
+    """What was written for one split of one config.
+
+    Attributes
+    ----------
+    name : str
+        Hugging Face split name (``train``, ``validation``, ``test``).
+    rows, valid : int
+        Items, and items labeled valid.
+    num_bytes : int
+        Size of the rows as Arrow data in memory (what ``datasets`` records as the split's
+        ``num_bytes``).
+    download_size : int
+        Size of the Parquet shards on disk.
+    files : list of str
+        Shard paths relative to the export folder.
+    by_num_variables : dict
+        ``{N: [rows, valid]}``.
+    """
+
+    name: str
+    rows: int = 0
+    valid: int = 0
+    num_bytes: int = 0
+    download_size: int = 0
+    files: list[str] = field(default_factory=list)
+    by_num_variables: dict[int, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class ConfigSummary:
+    """One exported config.
+
+    Attributes
+    ----------
+    name : str
+        Config name (``default``, ``perturbation_by_paraphrasing``, ...).
+    variant : str
+        Generator variant it was made from.
+    description : str
+        The generator's one-line description of the variant.
+    splits : list of SplitSummary
+        Non-empty splits in ``train, validation, test`` order.
+    """
+
+    name: str
+    variant: str
+    description: str
+    splits: list[SplitSummary]
+
+    @property
+    def rows(self) -> int:
+        """Items over all splits."""
+        return sum(s.rows for s in self.splits)
+
+
+@dataclass
+class ExportResult:
+    """Summary of an export, also rendered into the dataset card.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The export folder.
+    configs : list of ConfigSummary
+        ``default`` first, then the other official configs, then the rest.
+    manifest : dict
+        The generator's ``manifest.json``.
+    """
+
+    out_dir: Path
+    configs: list[ConfigSummary]
+    manifest: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly summary: ``{config: {split: {rows, valid, files}}}``."""
+        return {
+            c.name: {s.name: {"rows": s.rows, "valid": s.valid, "files": s.files} for s in c.splits}
+            for c in self.configs
+        }
+
+
+def _variant_source(vdir: Path) -> Path:
+    for name in ("items.parquet", "items.jsonl"):
+        if (vdir / name).is_file():
+            return vdir / name
+    raise ValueError(
+        f"{vdir}: no items.parquet or items.jsonl (regenerate with --format csv,parquet)"
+    )
+
+
+def _source_variants(source: Path, manifest: dict[str, Any]) -> list[str]:
+    """Variant folders to export, official ones first, then in manifest order."""
+    listed = list(manifest.get("arguments", {}).get("variants", []))
+    on_disk = sorted(
+        p.name
+        for p in source.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in listed
+    )
+    names: list[str] = []
+    for v in [*listed, *on_disk]:
+        has_items = any((source / v / f).is_file() for f in ("items.parquet", "items.jsonl"))
+        if v not in names and has_items:
+            names.append(v)
+    rank = {v: k for k, v in enumerate(_VARIANT_ORDER)}
+    return sorted(names, key=lambda v: (rank.get(v, len(rank)), names.index(v)))
+
+
+def _read_batches(path: Path) -> Iterator[pa.Table]:
+    """The source table in chunks of :data:`ROW_GROUP_ROWS` rows."""
+    if path.suffix == ".parquet":
+        try:
+            parquet = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise ValueError(f"{path}: cannot read Parquet: {exc}") from None
+        missing = [c for c in _SOURCE_COLUMNS if c not in parquet.schema_arrow.names]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+        for batch in parquet.iter_batches(batch_size=ROW_GROUP_ROWS, columns=list(_SOURCE_COLUMNS)):
+            yield pa.Table.from_batches([batch])
+        return
+    import pyarrow.json as pajson
+
+    try:
+        table = pajson.read_json(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"{path}: cannot read JSON lines: {exc}") from None
+    missing = [c for c in _SOURCE_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    for start in range(0, table.num_rows, ROW_GROUP_ROWS):
+        yield table.slice(start, ROW_GROUP_ROWS)
+
+
+def _source_rows(path: Path) -> int:
+    if path.suffix == ".parquet":
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise ValueError(f"{path}: cannot read Parquet: {exc}") from None
+    with path.open("rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def _text(table: pa.Table, name: str) -> pa.ChunkedArray:
+    return table.column(name).cast(pa.string())
+
+
+def _to_export(table: pa.Table, path: Path) -> pa.Table:
+    """Rich generator rows -> exported columns (decoded strings, ``input``, class indices)."""
+    premise, hypothesis = _text(table, "premise"), _text(table, "hypothesis")
+    label = table.column("label").cast(pa.int64())
+    if table.num_rows and (pc.min(label).as_py() < 0 or pc.max(label).as_py() > 1):
+        raise ValueError(f"{path}: label values outside 0/1")
+    label3 = pc.index_in(_text(table, "label3"), value_set=pa.array(LABEL3_VALUES))
+    if label3.null_count:
+        raise ValueError(f"{path}: label3 values outside {', '.join(LABEL3_VALUES)}")
+    columns = {
+        "id": _text(table, "id"),
+        "input": pc.binary_join_element_wise(
+            "Premise: ", premise, "\nHypothesis: ", hypothesis, ""
+        ),
+        "label": label,
+        "num_variables": table.column("num_variables").cast(pa.int8()),
+        "template": _text(table, "template"),
+        "premise": premise,
+        "hypothesis": hypothesis,
+        "relation": _text(table, "relation"),
+        "node_i": _text(table, "node_i"),
+        "node_j": _text(table, "node_j"),
+        "label3": label3.cast(pa.int64()),
+        "fraction": table.column("fraction").cast(pa.float64()),
+        "mec_id": _text(table, "mec_id"),
+        "variant": _text(table, "variant"),
+    }
+    return pa.Table.from_arrays(list(columns.values()), schema=EXPORT_SCHEMA)
+
+
+class _ShardWriter:
+    """Append rows of one split; write fixed-size row groups and roll over to new shards."""
+
+    def __init__(self, folder: Path, split: str, max_shard_rows: int) -> None:
+        self.folder = folder
+        self.split = split
+        self.max_shard_rows = max_shard_rows
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._shard_rows = 0
+        self._shards: list[Path] = []
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        while self._pending_rows >= self._next_group_rows():
+            self._flush(self._next_group_rows())
+
+    def _next_group_rows(self) -> int:
+        return min(ROW_GROUP_ROWS, self.max_shard_rows - self._shard_rows)
+
+    def _flush(self, rows: int) -> None:
+        data = pa.concat_tables(self._pending).combine_chunks()
+        group, rest = data.slice(0, rows), data.slice(rows)
+        self._pending = [rest] if rest.num_rows else []
+        self._pending_rows = rest.num_rows
+        if self._writer is None:
+            path = self.folder / f".{self.split}-{len(self._shards):05d}.partial"
+            self._shards.append(path)
+            self._writer = pq.ParquetWriter(path, EXPORT_SCHEMA, compression="zstd")
+        self._writer.write_table(group, row_group_size=rows)
+        self._shard_rows += rows
+        if self._shard_rows >= self.max_shard_rows:
+            self._writer.close()
+            self._writer = None
+            self._shard_rows = 0
+
+    def close(self) -> list[Path]:
+        """Write what is left and give the shards their final names."""
+        while self._pending_rows:
+            self._flush(min(self._pending_rows, self._next_group_rows()))
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        total = len(self._shards)
+        final = []
+        for k, path in enumerate(self._shards):
+            target = self.folder / f"{self.split}-{k:05d}-of-{total:05d}.parquet"
+            os.replace(path, target)
+            final.append(target)
+        return final
+
+
+def export_hf(
+    source: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    max_shard_rows: int = DEFAULT_MAX_SHARD_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Export a generated folder as a Hugging Face dataset folder.
+
+    Parameters
+    ----------
+    source : path-like
+        A folder written by ``corr2cause generate`` (with ``manifest.json`` and
+        ``{variant}/items.parquet`` or ``items.jsonl``).
+    out_dir : path-like
+        The export folder; must be absent or empty unless ``overwrite``.
+    overwrite : bool, keyword-only
+        Replace an existing non-empty ``out_dir`` (atomically, at the end).
+    max_shard_rows : int, keyword-only
+        Most rows per Parquet shard.
+    progress : callable, optional
+        ``progress(rows_done, rows_total)`` over all variants.
+
+    Returns
+    -------
+    ExportResult
+        What was written; its :meth:`~ExportResult.to_dict` is JSON-friendly.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``source`` or its ``manifest.json`` is missing.
+    ValueError
+        If ``source`` holds no exportable variant or a malformed table (the message names
+        the file), or ``max_shard_rows < 1``.
+    FileExistsError
+        If ``out_dir`` is not empty and ``overwrite`` is false.
+    """
+    from corr2cause.integrations.hf_card import render_card
+
+    if max_shard_rows < 1:
+        raise ValueError("max_shard_rows must be at least 1")
+    source = Path(source)
+    manifest_path = source / "manifest.json"
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source}: no such folder")
+    if not manifest_path.is_file():
+        raise FileNotFoundError(
+            f"{manifest_path}: not found; is {source} a folder written by `corr2cause generate`?"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{manifest_path}: invalid JSON: {exc}") from None
+    variants = _source_variants(source, manifest)
+    if not variants:
+        raise ValueError(f"{source}: no variant folder with items.parquet or items.jsonl")
+    sources = {v: _variant_source(source / v) for v in variants}
+    total = sum(_source_rows(p) for p in sources.values())
+    descriptions = manifest.get("variants", {})
+    out_dir = Path(out_dir)
+    done = 0
+    configs: list[ConfigSummary] = []
+    with staged_directory(out_dir, overwrite=overwrite) as stage:
+        for variant in variants:
+            name = config_for_variant(variant)
+            cdir = stage / "data" / name
+            cdir.mkdir(parents=True)
+            writers: dict[str, _ShardWriter] = {}
+            summaries = {s: SplitSummary(hf_split_name(s)) for s in _SPLIT_ORDER}
+            for chunk in _read_batches(sources[variant]):
+                splits = _text(chunk, "split")
+                unknown = set(pc.unique(splits).to_pylist()) - set(_SPLIT_ORDER)
+                if unknown:
+                    raise ValueError(f"{sources[variant]}: unknown split(s) {sorted(unknown)}")
+                exported = _to_export(chunk, sources[variant])
+                for split in _SPLIT_ORDER:
+                    part = exported.filter(pc.equal(splits, split))
+                    if part.num_rows == 0:
+                        continue
+                    if split not in writers:
+                        writers[split] = _ShardWriter(cdir, hf_split_name(split), max_shard_rows)
+                    writers[split].write(part)
+                    _count(summaries[split], part)
+                done += chunk.num_rows
+                if progress is not None:
+                    progress(done, total)
+            splits_out = []
+            for split in _SPLIT_ORDER:
+                if split in writers:
+                    shards = writers[split].close()
+                    summaries[split].files = [p.relative_to(stage).as_posix() for p in shards]
+                    summaries[split].download_size = sum(p.stat().st_size for p in shards)
+                    splits_out.append(summaries[split])
+            configs.append(
+                ConfigSummary(name, variant, str(descriptions.get(variant, "")), splits_out)
+            )
+        result = ExportResult(out_dir=out_dir, configs=configs, manifest=manifest)
+        (stage / "generation_manifest.json").write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
+        (stage / "README.md").write_text(render_card(result), encoding="utf-8")
+    return result
+
+
+def _count(summary: SplitSummary, table: pa.Table) -> None:
+    summary.rows += table.num_rows
+    summary.num_bytes += table.nbytes
+    summary.valid += int(pc.sum(table.column("label")).as_py() or 0)
+    grouped = table.group_by("num_variables").aggregate([("label", "sum"), ("label", "count")])
+    for n, valid, rows in zip(
+        grouped.column("num_variables").to_pylist(),
+        grouped.column("label_sum").to_pylist(),
+        grouped.column("label_count").to_pylist(),
+        strict=True,
+    ):
+        counts = summary.by_num_variables.setdefault(int(n), [0, 0])
+        counts[0] += int(rows)
+        counts[1] += int(valid)
