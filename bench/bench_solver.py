@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--official", type=Path, default=None, help="official test CSV")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (best is kept)")
-    parser.add_argument("--baseline-premises", type=int, default=150)
+    parser.add_argument("--baseline-premises", type=int, default=50)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--profile", action="store_true", help="profile the N=6 workload")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")

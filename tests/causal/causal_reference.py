@@ -253,9 +253,7 @@ def permute_mask(mask: int, perm: Sequence[int]) -> int:
     return out
 
 
-def permute_statements(
-    stmts: Iterable[StatementT], perm: Sequence[int]
-) -> tuple[StatementT, ...]:
+def permute_statements(stmts: Iterable[StatementT], perm: Sequence[int]) -> tuple[StatementT, ...]:
     """Statements of the relabeled DAG (node ``v`` becomes ``perm[v]``), sorted."""
     out = []
     for i, j, z in stmts:

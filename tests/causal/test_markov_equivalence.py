@@ -93,9 +93,7 @@ HAND_MEMBERS: dict[str, set[str]] = {
         "C->A A->B B->D C->D",
     },
     "y_structure": {"A->C B->C C->D"},
-    "m_bias": {
-        f"{ab} A->C D->C {de}" for ab in ("A->B", "B->A") for de in ("D->E", "E->D")
-    },
+    "m_bias": {f"{ab} A->C D->C {de}" for ab in ("A->B", "B->A") for de in ("D->E", "E->D")},
 }
 
 
@@ -278,9 +276,7 @@ def test_mec_members_of_five_node_representatives_with_networkx(
     "sample",
     [pytest.param(25, id="sample25"), pytest.param(600, id="sample600", marks=pytest.mark.slow)],
 )
-def test_mec_members_of_six_node_sample(
-    sample: int, catalog: Callable[[int], DagCatalog]
-) -> None:
+def test_mec_members_of_six_node_sample(sample: int, catalog: Callable[[int], DagCatalog]) -> None:
     cat = catalog(6)
     rng = random.Random(6)
     for k in sorted(rng.sample(range(len(cat)), sample)):

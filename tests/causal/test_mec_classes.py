@@ -137,8 +137,10 @@ def test_representatives_and_partition(
     for k, c in enumerate(cls):
         assert c.index == k
         assert c.n == n
-        assert c.mask == int(cat.masks[min(c.dag_classes)]) == min(
-            int(cat.masks[d]) for d in c.dag_classes
+        assert (
+            c.mask
+            == int(cat.masks[min(c.dag_classes)])
+            == min(int(cat.masks[d]) for d in c.dag_classes)
         )
         assert c.parents == ref_mask_to_dag(c.mask, n)
         assert c.parents in c.members

@@ -93,11 +93,13 @@ def test_solve_errors_exit_2_with_a_clear_message(args, message):
     assert message in res.output
 
 
-def test_solve_explain_needs_a_single_item(tmp_path):
+def test_solve_file_with_explanations(tmp_path):
     items = tmp_path / "items.csv"
     write_items(items, [(COLLIDER, "A directly causes C.", 1)])
-    res = runner.invoke(app, ["solve", str(items), "--explain"])
-    assert res.exit_code == 2 and "--explain is for a single" in res.output
+    res = runner.invoke(app, ["solve", str(items), "--explain", "-q"])
+    assert res.exit_code == 0, res.output
+    (record,) = [json.loads(line) for line in res.stdout.splitlines()]
+    assert "CPDAG: A -> C, B -> C" in record["explanation"]
 
 
 def test_audit_official_json_and_errata(official_test_path, tmp_path):

@@ -98,13 +98,10 @@ def _invariant(members) -> list[tuple[float, ...]]:
     n = len(members[0])
     m = len(members)
     out = []
-    k = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            row = counts[k] / m
-            out.append((row[0], row[1], row[4], row[5]))  # (i, j) direction
-            out.append((row[2], row[3], row[4], row[5]))  # (j, i) direction
-            k += 1
+    for k in range(n * (n - 1) // 2):
+        row = counts[k] / m
+        out.append((row[0], row[1], row[4], row[5]))  # (i, j) direction
+        out.append((row[2], row[3], row[4], row[5]))  # (j, i) direction
     return sorted(out)
 
 

@@ -148,9 +148,7 @@ def tiny_nli_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_classifier_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny BERT with two labels (0 invalid, 1 valid)."""
-    return build_tiny_sequence_classifier(
-        tmp_path_factory.mktemp("tiny-clf"), ["invalid", "valid"]
-    )
+    return build_tiny_sequence_classifier(tmp_path_factory.mktemp("tiny-clf"), ["invalid", "valid"])
 
 
 def stub_answer(prompt: str) -> str:

@@ -191,9 +191,7 @@ def _check_networkx_isomorphism(cat: DagCatalog) -> None:
 
 
 @pytest.mark.parametrize("n", range(1, 5))
-def test_classes_agree_with_networkx_isomorphism(
-    n: int, catalogs: dict[int, DagCatalog]
-) -> None:
+def test_classes_agree_with_networkx_isomorphism(n: int, catalogs: dict[int, DagCatalog]) -> None:
     _check_networkx_isomorphism(catalogs[n])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from corr2cause.solver import (
     parse_premise,
     reconstruct,
 )
+from corr2cause.solver.reconstruct import _is_chordal
 
 
 def premise_from_statements(n: int, statements) -> ParsedPremise:
@@ -182,3 +184,53 @@ def test_size_limits(premise_of):
     with pytest.raises(SolverError, match="at most 6"):
         reconstruct(parse_premise(complete7), max_nodes=6)
     assert len(reconstruct(parse_premise(complete7)).members) == 5040
+
+
+def test_chordless_cycle_without_colliders_is_inconsistent():
+    """Skeleton = a 9-cycle, every common neighbour in the separating sets: no DAG orients it."""
+    n = 9
+    full = (1 << n) - 1
+    cycle = {(i, (i + 1) % n) for i in range(n)}
+    statements = {
+        (i, j, full & ~(1 << i) & ~(1 << j))
+        for i, j in pairs(n)
+        if (i, j) not in cycle and (j, i) not in cycle
+    }
+    with pytest.raises(InconsistentPremiseError, match="cycle without chords"):
+        reconstruct(premise_from_statements(n, statements))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 8).flatmap(
+        lambda n: st.lists(st.booleans(), min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2).map(
+            lambda bits: (n, bits)
+        )
+    )
+)
+def test_chordality_check_matches_networkx(case):
+    n, bits = case
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    neighbours = [0] * n
+    for (i, j), bit in zip(pairs(n), bits, strict=True):
+        if bit:
+            graph.add_edge(i, j)
+            neighbours[i] |= 1 << j
+            neighbours[j] |= 1 << i
+    assert _is_chordal(tuple(neighbours)) == nx.is_chordal(graph)
+
+
+@pytest.mark.parametrize("n", [5, 6])
+def test_real_premises_with_a_statement_removed_or_added(n, core_classes):
+    """Sampled classes: drop each stated independence, or add each one the DAG lacks."""
+    universe = all_statements(n)
+    for cls in core_classes(n)[::40]:
+        stated = frozenset(d_separation_statements(cls.parents))
+        changes = [stated - {s} for s in stated]
+        changes += [
+            stated | {s} for s in universe[:: max(len(universe) // 12, 1)] if s not in stated
+        ]
+        for toggled in changes:
+            with pytest.raises(InconsistentPremiseError):
+                reconstruct(premise_from_statements(n, toggled))

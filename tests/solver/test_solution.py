@@ -262,3 +262,11 @@ def test_fuzz_solver_raises_only_solver_errors(collider_premise, data):
         assert str(err)
     else:
         assert sol.label in (0, 1) and sol.label3 in LABEL3_NAMES
+
+
+@pytest.mark.parametrize(("premise", "hypothesis"), [(None, "A directly causes C."), ([], "x")])
+def test_non_text_input_is_a_parse_error(premise, hypothesis, collider_premise):
+    with pytest.raises(ParseError, match="must be a string"):
+        Solver().solve(premise, hypothesis)
+    with pytest.raises(ParseError, match="must be a string"):
+        Solver().solve(collider_premise, None)

@@ -28,7 +28,11 @@ def solve(
         typer.Option("--output", "-o", help="Write predictions (JSONL) here instead of stdout."),
     ] = None,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Single item: print a readable explanation.")
+        bool,
+        typer.Option(
+            "--explain",
+            help="Single item: print a readable explanation. File: add it to each record.",
+        ),
     ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first item that cannot be solved.")
@@ -38,7 +42,8 @@ def solve(
     """Decide items exactly; write one JSON prediction with its explanation per item.
 
     Each line holds the exact ``label`` (1 valid) and ``label3``, the relation read from the
-    hypothesis, the CPDAG and witness DAGs; items that cannot be solved get an ``error``.
+    hypothesis, the CPDAG and witness DAGs (and, with ``--explain``, the readable explanation);
+    items that cannot be solved get an ``error``.
     """
     from corr2cause.solver import RecordError, Solver, SolverError, read_records
 
@@ -59,8 +64,6 @@ def solve(
             return
         _emit([json.dumps(sol.to_dict())], output)
         return
-    if explain:
-        raise fail("--explain is for a single --premise/--hypothesis item; files get JSONL")
     assert file is not None
     try:
         records = read_records(file)
@@ -84,7 +87,10 @@ def solve(
                     head.update(error=str(err), error_type=type(err).__name__)
                     yield json.dumps(head)
                 else:
-                    yield json.dumps(head | sol.to_dict())
+                    record_out = head | sol.to_dict()
+                    if explain:
+                        record_out["explanation"] = sol.explanation()
+                    yield json.dumps(record_out)
                 if k % 256 == 0:
                     update(k, len(records))
 

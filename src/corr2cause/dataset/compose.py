@@ -290,7 +290,7 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "fraction",
     "variant",
 )
-"""Columns of the rich items table (the official ``input`` is ``Premise: ...\\nHypothesis: ...``)."""
+"""Columns of the rich items table; the official ``input`` is ``Premise: ...\\nHypothesis: ...``."""
 
 
 def iter_class_items(

@@ -389,10 +389,8 @@ def generate_sharded(
     markers: dict[int, dict[str, Any]] = {}
     runner = make_engine(engine, workers=workers)
     try:
-        done = 0
-        for k, marker in runner.map_unordered(run_shard, specs):
+        for done, (k, marker) in enumerate(runner.map_unordered(run_shard, specs), start=1):
             markers[k] = marker
-            done += 1
             if progress is not None:
                 progress("shards", done, len(specs))
     finally:

@@ -39,7 +39,7 @@ _NEGATIVE_PHRASES = re.compile(
 )
 _POSITIVE_PHRASES = re.compile(r"\b(?:necessarily\s+true|must\s+be\s+true)\b")
 _LEADING_WORD = re.compile(r"^(yes|true|no|false)\b")
-_VERDICT = re.compile(r"\banswer\s*(?:is|would\s+be|:)\s*[\"'*`(\[]*\s*(yes|no|true|false)\b")
+_VERDICT = re.compile(r"\banswer\s*(?:is|would\s+be|:)\s*:?\s*[\"'*`(\[]*\s*(yes|no|true|false)\b")
 _POSITIVE_WORDS = frozenset({"yes", "true"})
 
 

@@ -122,6 +122,11 @@ def _completion_body(path: str, body: dict[str, Any], text: str, number: int) ->
     }
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # listen() backlog: bursts of hundreds of connections
+
+
 class StubOpenAIServer:
     """An OpenAI-compatible server on 127.0.0.1 for tests and benchmarks.
 
@@ -169,9 +174,7 @@ class StubOpenAIServer:
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._httpd.request_queue_size = 1024
+        self._httpd = _Server(("127.0.0.1", port), self._handler_class())
         self._thread: threading.Thread | None = None
         self._watchdog: threading.Thread | None = None
 

@@ -47,7 +47,6 @@ from collections.abc import Sequence
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import (
     CORRECT,
     INCORRECT,
@@ -253,7 +252,6 @@ def corr2cause(
         dataset=dataset,
         solver=solver,
         scorer=corr2cause_scorer(),
-        config=GenerateConfig(temperature=0.0),
         version=TASK_VERSION,
         metadata={"benchmark": "corr2cause", "config": config, "split": split},
     )

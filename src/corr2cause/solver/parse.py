@@ -47,8 +47,8 @@ NAME_PATTERN = r"\w+(?:['\-]\w+)*"
 _NAME = re.compile(NAME_PATTERN + r"\Z")
 _FLAGS = re.IGNORECASE | re.DOTALL
 _PREMISE = re.compile(
-    r"(?:premise:\s*)?suppose there is a closed system of (?P<n>\d+) variables?,\s*"
-    r"(?P<names>[^.]*?)\s*\.\s*all the statistical relations among these (?P<n2>\d+) "
+    r"(?:premise:\s*)?suppose there is a closed system of (?P<n>\d{1,9}) variables?,\s*"
+    r"(?P<names>[^.]*?)\s*\.\s*all the statistical relations among these (?P<n2>\d{1,9}) "
     r"variables? are as follows:\s*(?P<body>.*)",
     _FLAGS,
 )

@@ -242,6 +242,8 @@ def reconstruct(
     ch = children_masks(directed_t)
     undirected = tuple(adj[v] & ~directed[v] & ~ch[v] for v in range(n))
     cpdag = meek_closure(Pdag(directed_t, undirected))
+    if not _is_chordal(cpdag.undirected):  # a CPDAG's undirected part is always chordal
+        raise _unorientable(premise, cpdag, colliders, origin, non_collider)
     try:
         members = tuple(mec_members(cpdag, limit=max_members))
     except OverflowError:
@@ -259,6 +261,33 @@ def reconstruct(
         cpdag=cpdag,
         members=members,
     )
+
+
+def _is_chordal(undirected: tuple[int, ...]) -> bool:
+    """Whether an undirected graph (neighbour masks) is chordal.
+
+    Maximum cardinality search visits the nodes so that, iff the graph is chordal, each node's
+    earlier-visited neighbours form a clique; it suffices to check that they are all adjacent
+    to the latest-visited of them (Tarjan and Yannakakis, SIAM J. Comput. 13, 1984).
+    """
+    n = len(undirected)
+    weight = [0] * n
+    visit_rank = [0] * n
+    visited = 0
+    for _ in range(n):
+        v = max((u for u in range(n) if not visited >> u & 1), key=weight.__getitem__)
+        earlier = undirected[v] & visited
+        if earlier:
+            latest = max((u for u in range(n) if earlier >> u & 1), key=visit_rank.__getitem__)
+            if earlier & ~(1 << latest) & ~undirected[latest]:
+                return False
+        visit_rank[v] = visited.bit_count()
+        visited |= 1 << v
+        rest = undirected[v] & ~visited
+        for u in range(n):
+            if rest >> u & 1:
+                weight[u] += 1
+    return True
 
 
 def _check_correlations(

@@ -228,6 +228,8 @@ class Solver:
             :class:`~corr2cause.solver.errors.ParseError` or
             :class:`~corr2cause.solver.errors.InconsistentPremiseError`.
         """
+        if not isinstance(premise, str):
+            raise ParseError(f"a premise must be a string, not {type(premise).__name__}")
         if not self.cache_size:
             self.misses += 1
             return self._build(premise)
@@ -280,6 +282,8 @@ class Solver:
     # -- hypotheses -----------------------------------------------------------------------
 
     def _hypothesis(self, rec: Reconstruction, text: str) -> ParsedHypothesis:
+        if not isinstance(text, str):
+            raise ParseError(f"a hypothesis must be a string, not {type(text).__name__}")
         if not self.cache_size:
             return parse_hypothesis(text, rec.names)
         per_names = self._hypotheses.get(rec.names)

@@ -461,7 +461,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Alphabetical shortcut",
         "",
         "Rule: a hypothesis in which the alphabetically later letter causes the earlier one "
-        "is invalid. *Backward relations* = `child` and `non-child descendant`.",
+        "is invalid. *Backward relations* = `child` and `non-child descendant` (F1 is n/a "
+        "when none of them is valid; then *pred. valid* shows the false alarms).",
         "",
         "| variant | backward: n | valid | F1 | acc. | pred. valid (%) | rule fires on | "
         "rule accuracy (%) | model acc. there (%) | model pred. valid there (%) | "
@@ -476,7 +477,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             sc["earlier_causes_later"],
         )
         lines.append(
-            f"| {name} | {back['n']} | {back['gold_valid']} | {_fmt(back['f1'])} | "
+            f"| {name} | {back['n']} | {back['gold_valid']} | "
+            f"{_fmt(back['f1']) if back['gold_valid'] else 'n/a'} | "
             f"{_fmt(back['accuracy'])} | {_fmt(back['predicted_valid_pct'])} | "
             f"{rule['n']} | {_fmt(rule['rule_accuracy'])} | {_fmt(rule['model_accuracy'])} | "
             f"{_fmt(rule['model_predicted_valid_pct'])} | {_fmt(other['model_accuracy'])} |"

@@ -29,6 +29,7 @@ import contextlib
 import os
 import queue
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -43,6 +44,7 @@ __all__ = ["OpenAIBackend"]
 _STYLES = ("chat", "completion")
 _RETRY_STATUSES = frozenset({408, 409, 429})
 _DONE = object()
+_STATUS_PREFIX = re.compile(r"^Error code: \d+ - ")
 
 
 class MalformedResponseError(Exception):
@@ -296,7 +298,7 @@ class OpenAIBackend(Backend):
                 continue
             usage = getattr(reply, "usage", None)
             return Response(
-                text=text,
+                text=self._redact(text),
                 latency_s=time.perf_counter() - t0,
                 prompt_tokens=getattr(usage, "prompt_tokens", None),
                 completion_tokens=getattr(usage, "completion_tokens", None),
@@ -342,7 +344,7 @@ def _classify(exc: Exception, openai: Any) -> tuple[bool, str]:
         return True, f"connection error: {exc}"
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
-        message = str(getattr(exc, "message", "") or exc)[:300]
+        message = _STATUS_PREFIX.sub("", str(getattr(exc, "message", "") or exc))[:300]
         return status in _RETRY_STATUSES or status >= 500, f"HTTP {status}: {message}"
     if isinstance(exc, MalformedResponseError | ValueError | openai.APIResponseValidationError):
         return True, f"malformed response: {str(exc)[:300]}"

@@ -1,0 +1,114 @@
+"""Metrics equal scikit-learn's; bootstrap intervals are sane and reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_score,
+    recall_score,
+)
+
+from corr2cause.evaluation.metrics import bootstrap_intervals, compute_metrics, confusion_counts
+
+
+def _sk(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    kw = {"zero_division": 0}
+    return {
+        "f1": round(100 * f1_score(gold, pred, **kw), 2),
+        "precision": round(100 * precision_score(gold, pred, **kw), 2),
+        "recall": round(100 * recall_score(gold, pred, **kw), 2),
+        "accuracy": round(100 * accuracy_score(gold, pred), 2),
+    }
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_metrics_equal_sklearn_on_random_predictions(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    gold = (rng.random(n) < rng.uniform(0.05, 0.5)).astype(int)
+    pred = (rng.random(n) < rng.uniform(0.0, 0.6)).astype(int)
+    sizes = rng.integers(2, 7, n)
+    relations = rng.choice(["parent", "child", "has_collider"], n)
+    got = compute_metrics(gold, pred, num_variables=sizes, relations=relations, n_boot=50)
+    assert {k: got[k] for k in ("f1", "precision", "recall", "accuracy")} == _sk(gold, pred)
+    assert got["n"] == n
+    assert got["confusion_matrix"] == confusion_matrix(gold, pred, labels=[0, 1]).tolist()
+    for size in np.unique(sizes):
+        mask = sizes == size
+        block = got["by_num_variables"][str(size)]
+        assert block["n"] == int(mask.sum())
+        assert {k: block[k] for k in ("f1", "precision", "recall", "accuracy")} == _sk(
+            gold[mask], pred[mask]
+        )
+    for relation in np.unique(relations):
+        mask = relations == relation
+        block = got["by_relation"][str(relation)]
+        assert {k: block[k] for k in ("f1", "precision", "recall", "accuracy")} == _sk(
+            gold[mask], pred[mask]
+        )
+
+
+@pytest.mark.parametrize(
+    ("gold", "pred"),
+    [([0, 0, 0], [0, 0, 0]), ([1, 1], [0, 0]), ([0, 0], [1, 1]), ([1], [1]), ([], [])],
+)
+def test_degenerate_cases_match_sklearn(gold: list[int], pred: list[int]) -> None:
+    got = compute_metrics(gold, pred, n_boot=20)
+    if gold:
+        assert {k: got[k] for k in ("f1", "precision", "recall", "accuracy")} == _sk(
+            np.array(gold), np.array(pred)
+        )
+    else:
+        assert got["n"] == 0 and got["f1"] == 0.0 and got["ci95"] == {}
+
+
+def test_failure_counts_and_group_order() -> None:
+    got = compute_metrics(
+        [1, 0, 1, 0],
+        [1, 0, 0, 0],
+        num_variables=[10, 2, 3, 2],
+        relations=["b", "a", "b", "a"],
+        parse_failed=[False, True, False, False],
+        request_failed=[False, False, True, False],
+        n_boot=0,
+    )
+    assert (got["parse_failures"], got["request_failures"]) == (1, 1)
+    assert list(got["by_num_variables"]) == ["2", "3", "10"]
+    assert got["by_num_variables"]["2"]["parse_failures"] == 1
+    assert got["ci95"] == {}
+
+
+def test_bootstrap_intervals_bracket_the_estimate_and_are_seeded() -> None:
+    counts = (80, 20, 15, 885)
+    a = bootstrap_intervals(counts, n_boot=2000, seed=1)
+    assert a == bootstrap_intervals(counts, n_boot=2000, seed=1)
+    got = compute_metrics([1] * 95 + [0] * 905, [1] * 80 + [0] * 15 + [1] * 20 + [0] * 885)
+    for name in ("f1", "precision", "recall", "accuracy"):
+        low, high = a[name]
+        assert low <= got[name] <= high
+        assert high - low < 20
+
+
+def test_multinomial_bootstrap_matches_item_resampling() -> None:
+    """The count-level bootstrap has the same spread as resampling items."""
+    rng = np.random.default_rng(0)
+    gold = (rng.random(400) < 0.2).astype(int)
+    pred = np.where(rng.random(400) < 0.8, gold, 1 - gold)
+    fast = bootstrap_intervals(confusion_counts(gold, pred), n_boot=4000, seed=0)["f1"]
+    f1s = []
+    for _ in range(4000):
+        idx = rng.integers(0, 400, 400)
+        f1s.append(100 * f1_score(gold[idx], pred[idx], zero_division=0))
+    slow = np.quantile(f1s, [0.025, 0.975])
+    assert abs(fast[0] - slow[0]) < 1.5 and abs(fast[1] - slow[1]) < 1.5
+
+
+def test_confusion_counts_validate() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        confusion_counts([0, 1], [0])
+    with pytest.raises(ValueError, match="0 or 1"):
+        confusion_counts([0, 2], [0, 1])
