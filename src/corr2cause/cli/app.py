@@ -88,7 +88,14 @@ def census(
 
 # --- command registration: other command modules register here, one import + one line each ---
 # (keep this block sorted; each module defines plain functions with typer annotations)
-from corr2cause.cli import dataset_cmd, evaluate_cmd, export_cmd, solve_cmd, train_cmd  # noqa: E402
+from corr2cause.cli import (  # noqa: E402
+    dataset_cmd,
+    evaluate_cmd,
+    export_cmd,
+    pipeline_cmd,
+    solve_cmd,
+    train_cmd,
+)
 
 app.command("generate")(dataset_cmd.generate)
 app.command("stats")(dataset_cmd.stats)
@@ -99,6 +106,7 @@ app.command("report")(evaluate_cmd.report)
 app.command("export-hf")(export_cmd.export_hf)
 app.command("finetune")(train_cmd.finetune)
 app.command("robustness")(train_cmd.robustness)
+app.command("pipeline")(pipeline_cmd.pipeline)
 
 
 def main() -> None:

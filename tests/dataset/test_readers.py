@@ -1,0 +1,178 @@
+"""Reading evaluation items from official CSVs and rich tables (.jsonl, .parquet)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from corr2cause.dataset.readers import DatasetFormatError, EvalItem, read_items, split_input
+
+PREMISE = (
+    "Suppose there is a closed system of 3 variables, A, B and C. All the statistical relations "
+    "among these 3 variables are as follows: A correlates with C. B correlates with C. However, "
+    "A is independent of B."
+)
+HEADER = "input,label,num_variables,template\n"
+
+
+def _row(hypothesis: str, label: object = 0, n: object = 3, template: str = "parent") -> str:
+    return f'"Premise: {PREMISE}\nHypothesis: {hypothesis}",{label},{n},{template}\n'
+
+
+def _csv(tmp_path: Path, body: str, name: str = "d.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_official_csv(tmp_path: Path) -> None:
+    path = _csv(tmp_path, HEADER + _row("A directly causes C.", 1) + _row("C directly causes A."))
+    first, second = read_items(path)
+    assert first.premise == PREMISE and first.hypothesis == "A directly causes C."
+    assert first.input == f"Premise: {PREMISE}\nHypothesis: A directly causes C."
+    assert (first.label, first.num_variables, first.relation, first.template) == (
+        1,
+        3,
+        "parent",
+        "parent",
+    )
+    assert first.id.startswith("row-0-") and second.id.startswith("row-1-")
+    assert read_items(path) == [first, second]  # stable ids
+
+
+def test_ids_follow_content(tmp_path: Path) -> None:
+    a = read_items(_csv(tmp_path, HEADER + _row("A directly causes C."), "a.csv"))[0]
+    b = read_items(_csv(tmp_path, HEADER + _row("B directly causes C."), "b.csv"))[0]
+    assert a.id != b.id and a.id[:6] == b.id[:6] == "row-0-"
+
+
+def test_official_test_split(official_test_path: Path) -> None:
+    items = read_items(official_test_path)
+    assert len(items) == 1162 and len({i.id for i in items}) == 1162
+    assert sum(i.label for i in items) == 180
+    assert {i.num_variables for i in items} == {2, 3, 4, 5, 6}
+    assert all(i.input.startswith("Premise: ") and i.relation == i.template for i in items)
+
+
+def test_rich_jsonl_and_parquet(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": f"n3-m1/A-C/{rel}",
+            "split": split,
+            "num_variables": 3,
+            "mec_id": "n3-m1",
+            "premise": PREMISE,
+            "hypothesis": hyp,
+            "template": "non-child descendant" if rel == "non-parent ancestor" else rel,
+            "relation": rel,
+            "node_i": "A",
+            "node_j": "C",
+            "label": label,
+            "label3": label3,
+            "fraction": float(label),
+            "variant": "original",
+        }
+        for rel, hyp, label, label3, split in [
+            ("parent", "A directly causes C.", 1, "entailment", "test"),
+            ("non-parent ancestor", "A is a cause for C, but not a direct one.", 0,
+             "contradiction", "train"),
+        ]
+    ]  # fmt: skip
+    jsonl = tmp_path / "items.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    parquet = tmp_path / "items.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet)
+    for path in (jsonl, parquet):
+        items = read_items(path)
+        assert [i.id for i in items] == [r["id"] for r in rows]
+        assert items[1].relation == "non-parent ancestor"  # relation wins over template
+        assert items[1].template == "non-child descendant"
+        assert items[0].label3 == "entailment" and items[0].variant == "original"
+        assert items[0].input == f"Premise: {PREMISE}\nHypothesis: A directly causes C."
+        (test_item,) = read_items(path, split="test")
+        assert isinstance(test_item, EvalItem) and test_item.label == 1
+
+
+def test_relation_inferred_from_wording_when_no_column(tmp_path: Path) -> None:
+    refactored = PREMISE.replace("A, B and C", "Z, Y and X")
+    body = "input,label\n" + "".join(
+        f'"Premise: {premise}\nHypothesis: {hyp}",0\n'
+        for premise, hyp in [
+            (PREMISE, "C directly causes A."),
+            (PREMISE, "A is a cause for C, but not a direct one."),
+            (PREMISE, "C causes something else which causes A."),
+            (PREMISE, "Some variable(s) cause(s) both A and B."),
+            (refactored, "Z directly affects X."),
+            (refactored, "X directly affects Z."),
+            (PREMISE, "Something else entirely."),
+        ]
+    )
+    items = read_items(_csv(tmp_path, body))
+    assert [i.relation for i in items] == [
+        "child", "non-parent ancestor", "non-child descendant", "has_confounder", "parent",
+        "child", "unknown",
+    ]  # fmt: skip
+    assert {i.num_variables for i in items} == {3}
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "message"),
+    [
+        ("input,num_variables\nx,3\n", "line 1", "missing column(s) 'label'"),
+        ("label,template\n1,parent\n", "line 1", "'input'"),
+        (HEADER + _row("A directly causes C.") + _row("B.", label=2), "line 4", "bad label '2'"),
+        (HEADER + _row("A directly causes C.", label="yes"), "line 2", "bad label 'yes'"),
+        (HEADER + '"Premise: no hypothesis here",1,3,parent\n', "line 2", "Hypothesis:"),
+        (HEADER + _row("A directly causes C.", n="three"), "line 2", "bad num_variables"),
+        (HEADER + '"Premise: x\nHypothesis: y",1,3,parent,extra\n', "line 2", "more fields"),
+    ],
+    ids=["no-label", "no-input", "label-2", "label-yes", "no-hypothesis", "bad-n", "extra"],
+)
+def test_malformed_csv_names_file_and_line(
+    tmp_path: Path, body: str, where: str, message: str
+) -> None:
+    path = _csv(tmp_path, body)
+    with pytest.raises(DatasetFormatError) as info:
+        read_items(path)
+    assert str(info.value).startswith(f"{path}:{where}: "), str(info.value)
+    assert message in str(info.value)
+
+
+def test_malformed_jsonl_and_other_errors(tmp_path: Path) -> None:
+    good = json.dumps({"premise": PREMISE, "hypothesis": "A directly causes C.", "label": 1})
+    path = tmp_path / "x.jsonl"
+    path.write_text(good + "\n\n" + "{not json\n", encoding="utf-8")
+    with pytest.raises(DatasetFormatError, match=r"x\.jsonl:line 3: invalid JSON"):
+        read_items(path)
+    path.write_text(good + "\n" + json.dumps({"premise": PREMISE, "label": 1}) + "\n")
+    with pytest.raises(DatasetFormatError, match=r"line 2: missing column 'input'"):
+        read_items(path)
+    path.write_text(good + "\n" + good.replace('"label": 1', '"label3": "maybe", "label": 0'))
+    with pytest.raises(DatasetFormatError, match="bad label3"):
+        read_items(path)
+    path.write_text(json.dumps({"id": "a", "input": "Premise: p\nHypothesis: h", "label": 0,
+                                "num_variables": 2}) + "\n" + json.dumps(
+        {"id": "a", "input": "Premise: q\nHypothesis: h", "label": 0, "num_variables": 2}))  # fmt: skip
+    with pytest.raises(DatasetFormatError, match="line 2: duplicate id 'a'"):
+        read_items(path)
+    with pytest.raises(DatasetFormatError, match="no 'split' column"):
+        read_items(_csv(tmp_path, HEADER + _row("A directly causes C.")), split="test")
+    with pytest.raises(DatasetFormatError, match="unknown file type '.txt'"):
+        read_items(_csv(tmp_path, "x", "d.txt"))
+    with pytest.raises(FileNotFoundError):
+        read_items(tmp_path / "absent.csv")
+    bad_parquet = tmp_path / "bad.parquet"
+    bad_parquet.write_bytes(b"not parquet")
+    with pytest.raises(DatasetFormatError, match="cannot read Parquet"):
+        read_items(bad_parquet)
+
+
+def test_split_input() -> None:
+    assert split_input("Premise: P.\nHypothesis: H.") == ("P.", "H.")
+    assert split_input("P. Hypothesis: H.") == ("P.", "H.")
+    with pytest.raises(ValueError, match="Hypothesis"):
+        split_input("Premise: P.")
