@@ -154,14 +154,16 @@ def test_malformed_jsonl_and_other_errors(tmp_path: Path) -> None:
     path.write_text(good + "\n" + good.replace('"label": 1', '"label3": "maybe", "label": 0'))
     with pytest.raises(DatasetFormatError, match="bad label3"):
         read_items(path)
-    path.write_text(json.dumps({"id": "a", "input": "Premise: p\nHypothesis: h", "label": 0,
-                                "num_variables": 2}) + "\n" + json.dumps(
-        {"id": "a", "input": "Premise: q\nHypothesis: h", "label": 0, "num_variables": 2}))  # fmt: skip
+    rows = [
+        {"id": "a", "input": f"Premise: {p}\nHypothesis: h", "label": 0, "num_variables": 2}
+        for p in ("p", "q")
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with pytest.raises(DatasetFormatError, match="line 2: duplicate id 'a'"):
         read_items(path)
     with pytest.raises(DatasetFormatError, match="no 'split' column"):
         read_items(_csv(tmp_path, HEADER + _row("A directly causes C.")), split="test")
-    with pytest.raises(DatasetFormatError, match="unknown file type '.txt'"):
+    with pytest.raises(DatasetFormatError, match=r"unknown file type '\.txt'"):
         read_items(_csv(tmp_path, "x", "d.txt"))
     with pytest.raises(FileNotFoundError):
         read_items(tmp_path / "absent.csv")

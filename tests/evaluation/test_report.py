@@ -49,7 +49,7 @@ def test_labels_are_escaped_and_unique(tmp_path: Path) -> None:
 
 
 def test_missing_run_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="no metrics.json"):
+    with pytest.raises(ReportError, match=r"no metrics\.json"):
         write_report([tmp_path], tmp_path / "r")
     with pytest.raises(ReportError, match="no run"):
         write_report([], tmp_path / "r")

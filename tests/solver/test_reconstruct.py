@@ -223,8 +223,14 @@ def test_chordality_check_matches_networkx(case):
 
 @pytest.mark.parametrize("n", [5, 6])
 def test_real_premises_with_a_statement_removed_or_added(n, core_classes):
-    """Sampled classes: drop each stated independence, or add each one the DAG lacks."""
+    """Sampled classes: drop each stated independence, or add one the DAG lacks.
+
+    The result must be rejected, unless it happens to be exactly another DAG's statement set
+    (e.g. dropping the only statement of a pair adds an edge), which the solver must then
+    rebuild exactly.
+    """
     universe = all_statements(n)
+    rejected = total = 0
     for cls in core_classes(n)[::40]:
         stated = frozenset(d_separation_statements(cls.parents))
         changes = [stated - {s} for s in stated]
@@ -232,5 +238,11 @@ def test_real_premises_with_a_statement_removed_or_added(n, core_classes):
             stated | {s} for s in universe[:: max(len(universe) // 12, 1)] if s not in stated
         ]
         for toggled in changes:
-            with pytest.raises(InconsistentPremiseError):
-                reconstruct(premise_from_statements(n, toggled))
+            total += 1
+            try:
+                rec = reconstruct(premise_from_statements(n, toggled))
+            except InconsistentPremiseError:
+                rejected += 1
+            else:
+                assert frozenset(d_separation_statements(rec.members[0])) == toggled
+    assert rejected >= 0.9 * total  # measured: 161 of 162 (N=5), 2606 of 2652 (N=6)

@@ -273,9 +273,8 @@ def test_output_folders_are_never_mixed(trained, dataset_dir, tiny_encoder_dir, 
 
 def test_a_three_way_mnli_head_is_replaced_by_two_labels(dataset_dir, tmp_path):
     pytest.importorskip("accelerate")
-    from fixtures.tiny_models import NLI_LABELS, build_tiny_sequence_classifier
-
     from corr2cause.training.finetune import finetune
+    from fixtures.tiny_models import NLI_LABELS, build_tiny_sequence_classifier
 
     nli = build_tiny_sequence_classifier(tmp_path / "nli", NLI_LABELS, max_position_embeddings=128)
     summary = finetune(

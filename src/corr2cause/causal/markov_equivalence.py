@@ -74,7 +74,7 @@ def skeleton(parents: Parents) -> tuple[int, ...]:
 
 
 def v_structures(parents: Parents) -> frozenset[tuple[int, int, int]]:
-    """All v-structures ``(a, c, b)`` with ``a < b``, ``a -> c <- b`` and ``a``, ``b`` non-adjacent."""
+    """All v-structures ``(a, c, b)``: ``a < b``, ``a -> c <- b``, ``a`` and ``b`` non-adjacent."""
     adj = skeleton(parents)
     out = set()
     for c, pm in enumerate(parents):
@@ -121,10 +121,7 @@ def meek_closure(pdag: Pdag) -> Pdag:
                     continue
                 orient = False
                 # R1: some c -> a with c not adjacent to b  (orient a -> b)
-                if d[a] & ~adj[b] & ~(1 << b):
-                    orient = True
-                # R2: a -> c -> b
-                elif ch[a] & d[b]:
+                if d[a] & ~adj[b] & ~(1 << b) or ch[a] & d[b]:
                     orient = True
                 else:
                     # R3: two non-adjacent c, d with a - c -> b and a - d -> b

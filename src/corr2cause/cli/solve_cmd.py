@@ -41,9 +41,9 @@ def solve(
 ) -> None:
     """Decide items exactly; write one JSON prediction with its explanation per item.
 
-    Each line holds the exact ``label`` (1 valid) and ``label3``, the relation read from the
-    hypothesis, the CPDAG and witness DAGs (and, with ``--explain``, the readable explanation);
-    items that cannot be solved get an ``error``.
+    Each line has the exact label and label3, the relation read, the CPDAG and witness DAGs.
+
+    Items that cannot be solved get an 'error' field instead.
     """
     from corr2cause.solver import RecordError, Solver, SolverError, read_records
 
@@ -135,8 +135,7 @@ def audit(
 ) -> None:
     """Compare a file's gold labels with the exact labels.
 
-    Prints the number of items and disagreements, a breakdown by template and by N, and the
-    0-based data-row indices of the disagreements.
+    Prints items, disagreements, a breakdown by template and by N, and the 0-based row indices.
     """
     from corr2cause.solver import RecordError, audit_file, write_errata
 

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -214,6 +215,10 @@ class StubOpenAIServer:
             self._thread.join(timeout=5)
         self._httpd.server_close()
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server has stopped (or ``timeout``); True if it has."""
+        return self._stop.wait(timeout)
+
     def _expire(self) -> None:
         if not self._stop.wait(self.max_lifetime_s):
             self.stop()
@@ -264,6 +269,7 @@ class StubOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as two writes
 
             def log_message(self, format: str, *args: Any) -> None:  # silence stderr
                 return
@@ -281,7 +287,16 @@ class StubOpenAIServer:
                     self.close_connection = True
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path.rstrip("/").endswith(("/stub/stats", "/stub/reset")):
+                    if self.path.rstrip("/").endswith("/reset"):
+                        server.reset_stats()
+                    stats = {
+                        "requests": len(server.requests),
+                        "in_flight": server.in_flight,
+                        "max_in_flight": server.max_in_flight,
+                    }
+                    self._send(200, json.dumps(stats).encode(), {})
+                elif self.path.rstrip("/").endswith("/models"):
                     body = {"object": "list", "data": [{"id": "stub", "object": "model"}]}
                     self._send(200, json.dumps(body).encode(), {})
                 else:
@@ -311,3 +326,37 @@ class StubOpenAIServer:
                     server._done()
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stub server in the foreground (``python -m corr2cause.evaluation.stub_server``).
+
+    Prints the base URL on the first line of stdout, then serves until stdin closes, the
+    lifetime ends or the process is interrupted. ``GET /v1/stub/stats`` returns the request
+    count and the in-flight maximum; ``GET /v1/stub/reset`` resets them.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="OpenAI-compatible stub server on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds per reply")
+    parser.add_argument("--answer", default="No", help="answer text of every reply")
+    parser.add_argument("--lifetime", type=float, default=3600.0, help="seconds before exiting")
+    args = parser.parse_args(argv)
+    answer = args.answer
+    with StubOpenAIServer(
+        answer=lambda prompt: answer,
+        delay_s=args.delay,
+        port=args.port,
+        max_lifetime_s=args.lifetime,
+    ) as server:
+        print(server.base_url, flush=True)
+        watcher = threading.Thread(target=lambda: (sys.stdin.read(), server.stop()), daemon=True)
+        watcher.start()  # stdin closed -> stop
+        with contextlib.suppress(KeyboardInterrupt):
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()

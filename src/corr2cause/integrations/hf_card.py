@@ -161,9 +161,9 @@ def _fields_table() -> list[str]:
     out = ["| field | type | description |", "|---|---|---|"]
     for name, feature in EXPORT_FEATURES.items():
         if feature["_type"] == "ClassLabel":
-            kind = "ClassLabel(" + ", ".join(
-                f"{k}={n}" for k, n in enumerate(feature["names"])
-            ) + ")"
+            kind = (
+                "ClassLabel(" + ", ".join(f"{k}={n}" for k, n in enumerate(feature["names"])) + ")"
+            )
         else:
             kind = feature["dtype"]
         out.append(f"| `{name}` | {kind} | {FEATURE_DESCRIPTIONS[name]} |")
@@ -196,8 +196,7 @@ def render_card(result: ExportResult) -> str:
     provenance = [
         f"- `{path}`: sha256 `{digest}`"
         for path, digest in sorted(sha.items())
-        if path.endswith(("items.parquet", "items.jsonl"))
-        and path.split("/", 1)[0] in variants
+        if path.endswith(("items.parquet", "items.jsonl")) and path.split("/", 1)[0] in variants
     ]
     body = [
         "# Corr2Cause (regenerated)",

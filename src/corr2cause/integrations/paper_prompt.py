@@ -70,6 +70,4 @@ def paper_prompt(premise: str, hypothesis: str) -> str:
     <BLANKLINE>
     Answer:
     """
-    return PAPER_PROMPT_TEMPLATE.format(
-        premise=premise, hypothesis=strip_final_period(hypothesis)
-    )
+    return PAPER_PROMPT_TEMPLATE.format(premise=premise, hypothesis=strip_final_period(hypothesis))

@@ -204,9 +204,7 @@ def _read_hf_export(root: Path, config: str, split: str) -> list[EvalItem]:
     shards = sorted(cdir.glob(f"{hf_split}-*.parquet"))
     if not shards:
         found = sorted({p.name.split("-", 1)[0] for p in cdir.glob("*.parquet")})
-        raise ValueError(
-            f"{cdir}: no split {hf_split!r}; found: {', '.join(found) or 'none'}"
-        )
+        raise ValueError(f"{cdir}: no split {hf_split!r}; found: {', '.join(found) or 'none'}")
     items: list[EvalItem] = []
     for shard in shards:
         table = pq.read_table(shard)

@@ -40,7 +40,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from corr2cause.causal.d_separation import Statement, d_separation_statements
+from corr2cause.causal.d_separation import (
+    Statement,
+    d_separation_statements,
+    minimal_separating_statements,
+)
 from corr2cause.causal.markov_equivalence import Pdag, mec_members, meek_closure
 from corr2cause.causal.relations import RELATIONS, RelationEvaluator
 from corr2cause.graphs.dag import Parents, children_masks, pairs
@@ -314,10 +318,15 @@ def _check_correlations(
 
 
 def _verify(premise: ParsedPremise, member: Parents, cpdag: Pdag) -> None:
-    """The stated independencies must be exactly the member's d-separation statements."""
-    implied: set[Statement] = set(d_separation_statements(member))
+    """The stated independencies must be exactly the member's d-separation statements.
+
+    A premise in the *minimal* style (only the inclusion-minimal separating sets of each pair)
+    is accepted too: it pins down the same class.
+    """
+    all_statements = d_separation_statements(member)
+    implied: set[Statement] = set(all_statements)
     stated = premise.independencies
-    if implied == stated:
+    if implied == stated or stated == set(minimal_separating_statements(all_statements)):
         return
     graph = format_pdag(cpdag, premise.names)
     extra = sorted(stated - implied)
@@ -332,7 +341,7 @@ def _verify(premise: ParsedPremise, member: Parents, cpdag: Pdag) -> None:
     raise InconsistentPremiseError(
         f"no DAG satisfies the premise: it omits {s!r}, which holds in every DAG with the "
         f"skeleton and colliders its statements determine (CPDAG {graph}); a premise lists "
-        "every independence",
+        "every independence (or, in the minimal style, every minimal separating set)",
         sentence=s,
     )
 
