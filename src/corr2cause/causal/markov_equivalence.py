@@ -120,7 +120,7 @@ def meek_closure(pdag: Pdag) -> Pdag:
                 if not u[a] >> b & 1:
                     continue
                 orient = False
-                # R1: some c -> a with c not adjacent to b  (orient a -> b)
+                # R1: some c -> a with c not adjacent to b; R2: a -> c -> b
                 if d[a] & ~adj[b] & ~(1 << b) or ch[a] & d[b]:
                     orient = True
                 else:
