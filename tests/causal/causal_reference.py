@@ -23,7 +23,6 @@ it cannot clash with helper modules of other test directories.
 from __future__ import annotations
 
 import itertools
-import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -199,16 +198,6 @@ def skeleton_orientations(dag: DagT) -> Iterator[DagT]:
             yield cand
 
 
-def random_dag(n: int, rng: random.Random, density: float = 0.5) -> DagT:
-    """A random labeled DAG: random order, each forward pair an edge with chance ``density``."""
-    order = list(range(n))
-    rng.shuffle(order)
-    edge_list = [
-        (order[a], order[b]) for a in range(n) for b in range(a + 1, n) if rng.random() < density
-    ]
-    return dag_from_edges(n, edge_list)
-
-
 # --------------------------------------------------------------------------------------------
 # d-separation oracle (networkx)
 # --------------------------------------------------------------------------------------------
@@ -380,23 +369,6 @@ def reference_label_counts(members: Iterable[DagT], n: int) -> dict[tuple[int, i
     return counts
 
 
-# --------------------------------------------------------------------------------------------
-# Hypothesis strategy
-# --------------------------------------------------------------------------------------------
-
-
-@st.composite
-def labeled_dags(draw: st.DrawFn, min_n: int, max_n: int) -> DagT:
-    """Random labeled DAGs: a random node order and a random subset of the forward pairs."""
-    n = draw(st.integers(min_n, max_n))
-    order = draw(st.permutations(range(n)))
-    prs = ref_pairs(n)
-    flags = draw(st.lists(st.booleans(), min_size=len(prs), max_size=len(prs)))
-    return dag_from_edges(
-        n, ((order[a], order[b]) for (a, b), f in zip(prs, flags, strict=True) if f)
-    )
-
-
 def _skeleton_paths_with_shape(g: nx.DiGraph, x: object, y: object, into: bool) -> bool:
     """A simple path ``x -> .. -> k <- .. <- y`` (``into``), else ``x <- .. <- k -> .. -> y``.
 
@@ -428,3 +400,20 @@ def reference_collider_by_path_shape(g: nx.DiGraph, x: object, y: object) -> boo
 def reference_confounder_by_path_shape(g: nx.DiGraph, x: object, y: object) -> bool:
     """``has_confounder`` as "a simple path ``x <- ... <- k -> ... -> y`` exists"."""
     return _skeleton_paths_with_shape(g, x, y, into=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Hypothesis strategy
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def labeled_dags(draw: st.DrawFn, min_n: int, max_n: int) -> DagT:
+    """Random labeled DAGs: a random node order and a random subset of the forward pairs."""
+    n = draw(st.integers(min_n, max_n))
+    order = draw(st.permutations(range(n)))
+    prs = ref_pairs(n)
+    flags = draw(st.lists(st.booleans(), min_size=len(prs), max_size=len(prs)))
+    return dag_from_edges(
+        n, ((order[a], order[b]) for (a, b), f in zip(prs, flags, strict=True) if f)
+    )

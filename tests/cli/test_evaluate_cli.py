@@ -126,3 +126,27 @@ def test_cli_starts_without_torch_or_openai() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_local_model_options_reach_the_backend(tmp_path: Path, data: Path) -> None:
+    from fixtures.tiny_models import build_tiny_causal_lm
+
+    model = build_tiny_causal_lm(tmp_path / "lm")
+    out = tmp_path / "hf"
+    res = runner.invoke(
+        app,
+        ["evaluate", "-m", f"hf:{model}", "-d", str(data), "-o", str(out), "--scoring",
+         "loglik", "--batch-size", "2", "--device", "cpu", "--dtype", "float32"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "run.json").read_text())
+    params = manifest["backend"]["params"]
+    assert params.pop("model_fingerprint")
+    assert params == {
+        "scoring": "loglik",
+        "style": "completion",
+        "options": [" Yes", " No"],
+        "dtype": "float32",
+    }
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert all(r["parsed"] in ("yes", "no") and "loglik" in r["details"] for r in rows)

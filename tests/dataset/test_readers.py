@@ -178,3 +178,22 @@ def test_split_input() -> None:
     assert split_input("P. Hypothesis: H.") == ("P.", "H.")
     with pytest.raises(ValueError, match="Hypothesis"):
         split_input("Premise: P.")
+
+
+def test_reads_what_the_generator_writes(tmp_path: Path) -> None:
+    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+
+    config = GenerationConfig(
+        nodes=[2, 3], variants=["original"], formats=["csv", "parquet", "jsonl"]
+    )
+    generate_dataset(tmp_path / "data", config)
+    folder = tmp_path / "data" / "original"
+    from_parquet = read_items(folder / "items.parquet")
+    assert from_parquet == read_items(folder / "items.jsonl")
+    assert len(from_parquet) == 6 * 1 * 2 + 6 * 3 * 5  # SPEC section 5: 12 + 90 items
+    test_csv = read_items(folder / "test.csv")
+    test_rich = read_items(folder / "items.parquet", split="test")
+    assert [(i.input, i.label, i.num_variables) for i in test_csv] == [
+        (i.input, i.label, i.num_variables) for i in test_rich
+    ]
+    assert all(i.label3 in ("entailment", "neutral", "contradiction") for i in from_parquet)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from corr2cause.evaluation.backends import BackendError, load_backend
-from corr2cause.evaluation.backends.base import Request
+from corr2cause.evaluation.backends.base import Request, cache_key
 from corr2cause.evaluation.prompts import load_prompt
 from fixtures.tiny_models import build_tiny_causal_lm, build_tiny_sequence_classifier
 
@@ -107,3 +107,12 @@ def test_missing_model_directory(tmp_path: Path) -> None:
         load_backend("majority", temperature=0.3)
     with pytest.raises(BackendError, match="unknown backend 'gpt'"):
         load_backend("gpt:4")
+
+
+def test_retrained_weights_change_the_cache_key(tmp_path: Path) -> None:
+    path = build_tiny_sequence_classifier(tmp_path / "clf", ["invalid", "valid"], seed=1)
+    (request,) = [Request(item=make_items(1)[0])]
+    before = cache_key(load_backend(f"classifier:{path}"), request)
+    assert before == cache_key(load_backend(f"classifier:{path}"), request)
+    build_tiny_sequence_classifier(path, ["invalid", "valid"], seed=2)  # retrain in place
+    assert cache_key(load_backend(f"classifier:{path}"), request) != before

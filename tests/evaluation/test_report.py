@@ -29,6 +29,9 @@ def test_markdown_and_html(tmp_path: Path, two_runs: list[Path]) -> None:
     assert "| uniform | random-uniform | - | 40 |" in md
     assert "## F1 by relation" in md and "## F1 by number of variables" in md
     assert re.search(r"\| has_collider \| [\d.]+ \(n=\d+\) \| 0\.00 \(n=\d+\) \|", md)
+    # majority never predicts valid: F1 of a group without valid items is undefined
+    assert re.search(r"\| child \| [\d.]+ \(n=5\) \| n/a \(n=5\) \|", md)
+    assert "n/a: the group has no valid item" in md
     page = html_path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 2
     assert "F1 by relation" in page and "F1 by number of variables" in page

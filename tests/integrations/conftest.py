@@ -34,6 +34,17 @@ def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def normalized_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same benchmark in the generator's normalized layout (items/ + premises/ parts)."""
+    from corr2cause.dataset.sharded import ShardedConfig, generate_sharded
+
+    out = tmp_path_factory.mktemp("integrations") / "normalized"
+    config = ShardedConfig(nodes=[2, 3, 4], variants=["original", "relabel"], shard_size=7)
+    generate_sharded(out, config, workers=1)
+    return out
+
+
+@pytest.fixture(scope="session")
 def hf_dir(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session benchmark exported with ``export_hf`` (``max_shard_rows=250``)."""
     out = tmp_path_factory.mktemp("integrations") / "hf"

@@ -153,6 +153,17 @@ def test_loads_offline_with_datasets(hf_dir, tmp_path):
     assert unnamed == datasets.load_dataset(str(hf_dir), "default", cache_dir=cache)["test"]["id"]
 
 
+def test_normalized_layout_gives_the_same_shards(normalized_dir, hf_dir, tmp_path):
+    """Premises are joined back in: same bytes as the flat layout, config for config."""
+    out = tmp_path / "hf"
+    export_hf(normalized_dir, out, max_shard_rows=250)
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["default", "relabel"]
+    mine, flat = _digests(out / "data"), _digests(hf_dir / "data")
+    assert mine == {k: v for k, v in flat.items() if k.startswith(("default/", "relabel/"))}
+    assert len(mine) == 2 * 5  # 3 train shards, validation, test
+    assert "--layout normalized" in (out / "README.md").read_text(encoding="utf-8")
+
+
 def test_jsonl_source_gives_the_same_rows(tmp_path):
     rows = {}
     for fmt in ("parquet", "jsonl"):
@@ -191,7 +202,7 @@ def test_bad_sources_fail_clearly_and_write_nothing(generated_dir, tmp_path):
         export_hf(tmp_path, out)
     csv_only = tmp_path / "csv-only"
     generate_dataset(csv_only, GenerationConfig(nodes=[2], variants=["original"], formats=["csv"]))
-    with pytest.raises(ValueError, match=r"no variant folder with items\.parquet"):
+    with pytest.raises(ValueError, match=r"no variant folder with item tables"):
         export_hf(csv_only, out)
     broken = tmp_path / "broken"
     generate_dataset(broken, GenerationConfig(nodes=[2, 3], variants=["original", "refactor"]))
@@ -201,7 +212,7 @@ def test_bad_sources_fail_clearly_and_write_nothing(generated_dir, tmp_path):
         table.set_column(table.schema.get_field_index("label3"), "label3", label3),
         broken / "refactor" / "items.parquet",
     )
-    with pytest.raises(ValueError, match=r"refactor/items\.parquet: label3 values outside"):
+    with pytest.raises(ValueError, match=r"broken/refactor: label3 values outside"):
         export_hf(broken, out)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "csv-only"]

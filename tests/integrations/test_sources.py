@@ -38,6 +38,13 @@ def test_generated_folder_by_config_and_split(generated_dir):
     )
 
 
+def test_normalized_layout_joins_premises(generated_dir, normalized_dir):
+    for split in ("train", "validation", "test"):
+        assert load_items(normalized_dir, config="relabel", split=split) == load_items(
+            generated_dir, config="relabel", split=split
+        )
+
+
 def test_single_files(generated_dir, official_test_path):
     official = load_items(official_test_path)
     assert len(official) == 1162 and sum(i.label for i in official) > 0

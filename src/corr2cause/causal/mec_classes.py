@@ -81,8 +81,13 @@ class MecClass:
 
     def holds_counts(self) -> np.ndarray:
         """Array ``(num_pairs, 6)``: in how many members each (pair, relation) holds."""
-        if self._counts.size == 0 and self.n >= 2:
-            object.__setattr__(self, "_counts", relation_counts(self.members))
+        if self._counts.size == 0:
+            counts = (
+                relation_counts(self.members)
+                if self.n >= 2
+                else np.zeros((0, len(RELATIONS)), dtype=np.int64)
+            )
+            object.__setattr__(self, "_counts", counts)
         return self._counts
 
     def label3(self) -> np.ndarray:

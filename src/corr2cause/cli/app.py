@@ -74,15 +74,16 @@ def census(
         )
     console.print(table)
     if labels:
-        lt = Table(title="Labels per relation: entailment / neutral / contradiction")
-        lt.add_column("N", justify="right")
-        for rel in RELATIONS:
-            lt.add_column(rel, justify="right")
+        lt = Table(title="Labels per relation")
+        for col in ("N", "relation", "entailment", "neutral", "contradiction", "% valid"):
+            lt.add_column(col, justify="left" if col == "relation" else "right")
         for n, row in result.items():
-            if "labels" in row:
-                lt.add_row(
-                    n, *("/".join(f"{v:,}" for v in row["labels"][rel]) for rel in RELATIONS)
-                )
+            for rel in RELATIONS if "labels" in row else ():
+                ent, neu, con = row["labels"][rel]
+                total = ent + neu + con
+                pct = f"{100 * ent / total:.2f}" if total else "-"
+                lt.add_row(n, rel, f"{ent:,}", f"{neu:,}", f"{con:,}", pct)
+            lt.add_section()
         console.print(lt)
 
 

@@ -109,6 +109,21 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else f"{float(value):.2f}"
 
 
+def _undefined_f1(block: dict[str, Any]) -> bool:
+    """No valid item and no valid prediction: F1 is 0/0 (scikit-learn reports 0)."""
+    return block.get("gold_valid") == 0 and block.get("predicted_valid") == 0
+
+
+def _f1_text(block: dict[str, Any]) -> str:
+    return "n/a" if _undefined_f1(block) else _fmt(block["f1"])
+
+
+_NA_NOTE = (
+    "n/a: the group has no valid item and no valid prediction, so F1 is undefined "
+    "(metrics.json reports 0, as scikit-learn does)."
+)
+
+
 def _ci(block: dict[str, Any], metric: str) -> str:
     interval = block.get("ci95", {}).get(metric)
     return f" [{_fmt(interval[0])}, {_fmt(interval[1])}]" if interval else ""
@@ -157,17 +172,20 @@ def _breakdown_rows(runs: Sequence[Run], key: str, first: str) -> tuple[list[str
         row = [group]
         for run in runs:
             block = run.metrics.get(key, {}).get(group)
-            row.append("-" if block is None else f"{_fmt(block['f1'])} (n={block['n']})")
+            if block is None:
+                row.append("-")
+            else:
+                row.append(f"{_f1_text(block)} (n={block['n']})")
         rows.append(row)
     return header, rows
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
+def _md_table(header: list[str], rows: list[list[str]], *, left: int = 1) -> str:
     def esc(cell: str) -> str:
         return cell.replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(map(esc, header)) + " |"]
-    lines.append("|" + "|".join("---" if k < 3 else "---:" for k in range(len(header))) + "|")
+    lines.append("|" + "|".join("---" if k < left else "---:" for k in range(len(header))) + "|")
     lines += ["| " + " | ".join(map(esc, row)) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -183,7 +201,7 @@ def render_markdown(runs: Sequence[Run], *, generated: str | None = None) -> str
         "",
         "## Overall",
         "",
-        _md_table(*_overall_rows(runs)),
+        _md_table(*_overall_rows(runs), left=3),
         "",
         "## F1 by relation",
         "",
@@ -192,6 +210,8 @@ def render_markdown(runs: Sequence[Run], *, generated: str | None = None) -> str
         "## F1 by number of variables",
         "",
         _md_table(*_breakdown_rows(runs, "by_num_variables", "N")),
+        "",
+        _NA_NOTE,
         "",
         "## Runs",
         "",
@@ -203,15 +223,29 @@ def render_markdown(runs: Sequence[Run], *, generated: str | None = None) -> str
     return "\n".join(parts)
 
 
+def _wrap(label: str, width: int = 16) -> list[str]:
+    """Split a category label into at most two lines of about ``width`` characters."""
+    if len(label) <= width or " " not in label.replace("_", " "):
+        return [label]
+    words = label.replace("_", "_ ").split(" ")
+    best = min(
+        range(1, len(words)),
+        key=lambda k: abs(len(" ".join(words[:k])) - len(" ".join(words[k:]))),
+    )
+    first = " ".join(words[:best]).replace("_ ", "_")
+    second = " ".join(words[best:]).replace("_ ", "_")
+    return [first, second]
+
+
 def _bar_chart(title: str, categories: list[str], runs: Sequence[Run], key: str) -> str:
     """A grouped bar chart (SVG) of F1 per category, one colour per run."""
     n_series = max(1, len(runs))
     bar_w = max(6, min(22, 120 // n_series))
-    group_w = bar_w * n_series + 18
+    group_w = max(bar_w * n_series + 18, 120)
     left, top, plot_h = 46, 34, 220
     width = max(360, left + 20 + group_w * max(1, len(categories)))
     legend_h = 18 * ((len(runs) + 2) // 3)
-    height = top + plot_h + 70 + legend_h
+    height = top + plot_h + 62 + legend_h
     e = html.escape
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -228,7 +262,7 @@ def _bar_chart(title: str, categories: list[str], runs: Sequence[Run], key: str)
         x0 = left + 10 + c * group_w
         for s, run in enumerate(runs):
             block = run.metrics.get(key, {}).get(category)
-            if block is None:
+            if block is None or _undefined_f1(block):
                 continue
             value = float(block["f1"])
             h = plot_h * value / 100
@@ -248,13 +282,18 @@ def _bar_chart(title: str, categories: list[str], runs: Sequence[Run], key: str)
                     f'<line x1="{mid:.1f}" x2="{mid:.1f}" y1="{lo:.1f}" y2="{hi:.1f}" class="e"/>'
                 )
         label_x = x0 + (bar_w * n_series) / 2
+        lines = _wrap(category)
+        spans = "".join(
+            f'<tspan x="{label_x:.1f}" dy="{0 if k == 0 else 13}">{e(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
         out.append(
             f'<text x="{label_x:.1f}" y="{top + plot_h + 16}" class="a" '
-            f'text-anchor="middle">{e(category)}</text>'
+            f'text-anchor="middle">{spans}</text>'
         )
     for s, run in enumerate(runs):
         lx = left + (s % 3) * 220
-        ly = top + plot_h + 40 + 18 * (s // 3)
+        ly = top + plot_h + 52 + 18 * (s // 3)
         out.append(
             f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" '
             f'fill="{_PALETTE[s % len(_PALETTE)]}"/>'
@@ -314,6 +353,7 @@ def render_html(runs: Sequence[Run], *, generated: str | None = None) -> str:
         "<h2>F1 by number of variables</h2>"
         f"{_bar_chart('F1 by number of variables N', sizes, runs, 'by_num_variables')}"
         f"{_html_table(*_breakdown_rows(runs, 'by_num_variables', 'N'))}"
+        f'<p class="note">{e(_NA_NOTE)}</p>'
         f"<h2>Runs</h2><ul>{runs_list}</ul>"
         "</body></html>\n"
     )

@@ -139,7 +139,7 @@ def _splits_table(result: ExportResult) -> list[str]:
 def _by_n_table(result: ExportResult, manifest: dict[str, Any]) -> list[str]:
     config = result.configs[0]
     ns = sorted({n for s in config.splits for n in s.by_num_variables})
-    classes = manifest.get("classes", {})
+    classes = _classes_per_n(manifest)
     out = [
         "| N | classes | " + " | ".join(s.name for s in config.splits) + " | % valid |",
         "|---:|---:|" + "---:|" * (len(config.splits) + 1),
@@ -153,6 +153,56 @@ def _by_n_table(result: ExportResult, manifest: dict[str, Any]) -> list[str]:
         n_classes = classes.get(str(n), "-")
         out.append(f"| {n} | {n_classes} | " + " | ".join(cells) + f" | {_pct(valid, rows)} |")
     return out
+
+
+def _classes_per_n(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``{N: classes}`` from either manifest layout (flat: ``classes``; normalized: ``nodes``)."""
+    if "classes" in manifest:
+        return dict(manifest["classes"])
+    return {n: info.get("classes", "-") for n, info in manifest.get("nodes", {}).items()}
+
+
+def _sampled_nodes(manifest: dict[str, Any]) -> list[str]:
+    """Node counts whose classes were sampled rather than enumerated."""
+    return [
+        n
+        for n, info in manifest.get("nodes", {}).items()
+        if info.get("mode", "exhaustive") != "exhaustive"
+    ]
+
+
+def _generate_command(manifest: dict[str, Any], variants: list[str]) -> str:
+    args = manifest.get("arguments", {})
+    nodes = [int(n) for n in args.get("nodes", [])]
+    parts = [
+        f"corr2cause generate --nodes {_node_range(nodes)} --variant {','.join(variants)}",
+        f"--seed {args.get('seed', 0)}",
+    ]
+    if args.get("premise_style", "full") != "full":
+        parts.append(f"--premise-style {args['premise_style']}")
+    if manifest.get("layout") == "normalized":
+        parts.append("--layout normalized")
+    if args.get("samples"):
+        parts.append(f"--samples {args['samples']} --edge-density {args.get('edge_density')}")
+        if args.get("max_members") is not None:
+            parts.append(f"--max-members {args['max_members']}")
+    parts.append("--out DIR")
+    return " ".join(parts)
+
+
+def _provenance(manifest: dict[str, Any], variants: list[str]) -> list[str]:
+    sha = manifest.get("sha256", {})
+    tables = [
+        (path, digest)
+        for path, digest in sorted(sha.items())
+        if path.split("/", 1)[0] in variants
+        and (path.endswith(("items.parquet", "items.jsonl")) or "/items/" in path)
+    ]
+    if not tables:
+        return ["- (no checksums recorded)"]
+    if len(tables) > 12:
+        return [f"- {len(tables)} item tables; their sha256 are in `generation_manifest.json`."]
+    return [f"- `{path}`: sha256 `{digest}`" for path, digest in tables]
 
 
 def _fields_table() -> list[str]:
@@ -184,20 +234,11 @@ def render_card(result: ExportResult) -> str:
     """
     manifest = result.manifest
     args = manifest.get("arguments", {})
-    nodes = [int(n) for n in args.get("nodes", [])]
     seed = args.get("seed", 0)
     variants = [c.variant for c in result.configs]
     first = result.configs[0].name
-    generate_cmd = (
-        f"corr2cause generate --nodes {_node_range(nodes)} --variant {','.join(variants)} "
-        f"--seed {seed} --out DIR"
-    )
-    sha = manifest.get("sha256", {})
-    provenance = [
-        f"- `{path}`: sha256 `{digest}`"
-        for path, digest in sorted(sha.items())
-        if path.endswith(("items.parquet", "items.jsonl")) and path.split("/", 1)[0] in variants
-    ]
+    sampled = _sampled_nodes(manifest)
+    how_dags = "sampled DAGs for some N (see below)" if sampled else "exact enumeration of the DAGs"
     body = [
         "# Corr2Cause (regenerated)",
         "",
@@ -209,7 +250,7 @@ def render_card(result: ExportResult) -> str:
         "describes, and **invalid (0)** otherwise.",
         "",
         "This copy was regenerated from first principles by the `corr2cause` toolkit "
-        f"(version {manifest.get('version', __version__)}): exact enumeration of the DAGs, "
+        f"(version {manifest.get('version', __version__)}): {how_dags}, "
         "exact d-separation and exact labels. It keeps the official config names and the "
         "official `input` and `label` columns, so it is a drop-in replacement for "
         "`causalnlp/corr2cause`, and adds richer columns.",
@@ -244,14 +285,14 @@ def render_card(result: ExportResult) -> str:
         "## How it was generated",
         "",
         "```bash",
-        generate_cmd,
+        _generate_command(manifest, variants),
         "corr2cause export-hf DIR --out HF_DIR",
         "```",
         "",
         "The generator's `manifest.json` is kept next to this card as "
         "`generation_manifest.json`. Source tables:",
         "",
-        *(provenance or ["- (no checksums recorded)"]),
+        *_provenance(manifest, variants),
         "",
         "Generation is deterministic: the same arguments and seed give the same bytes.",
         "",
@@ -272,14 +313,29 @@ def render_card(result: ExportResult) -> str:
         "cause for B, but not a direct one.`) is chosen, with this generator's seed "
         f"({seed}); the items of a split therefore differ from the official files. To compare "
         "with published numbers, also evaluate on the official test file.",
-        "- **Paraphrasing config.** The official card points `perturbation_by_paraphrasing` at "
-        "files that do not exist; here it holds every item with the paper's paraphrased "
-        "hypothesis templates, in all three splits, with the binary label and `label3`.",
         "- **Types and columns.** `label` is a `ClassLabel` (`invalid`, `valid`) with the "
         "official values (1 = valid). `label3` gives the 3-class version, and `id`, "
         "`premise`, `hypothesis`, `relation`, `node_i`, `node_j`, `fraction`, `mec_id` and "
         "`variant` are new.",
     ]
+    if "paraphrase" in variants:
+        body.append(
+            "- **Paraphrasing config.** The official card points `perturbation_by_paraphrasing` "
+            "at files that do not exist; here it holds every item with the paper's paraphrased "
+            "hypothesis templates, in all three splits, with the binary label and `label3`."
+        )
+    if args.get("premise_style", "full") != "full":
+        body.append(
+            f"- **Premise style `{args['premise_style']}`** (not the official format): each "
+            "premise lists only the minimal separating sets of every non-adjacent pair instead "
+            "of every conditional independence. Labels are unchanged."
+        )
+    if sampled:
+        body.append(
+            f"- **Sampled classes for N = {', '.join(sampled)}**: the classes come from "
+            "random DAGs rather than full enumeration (see `generation_manifest.json`), so "
+            "these node counts are a sample of the classes, not all of them."
+        )
     if "relabel" in variants:
         body.append(
             "- **`relabel` config** (not in the official release): every class gets a "

@@ -7,6 +7,10 @@ the layout the Hugging Face Hub (and ``datasets.load_dataset``) understands::
     HF_DIR/generation_manifest.json                   the generator's manifest, verbatim
     HF_DIR/data/{config}/{split}-00000-of-00001.parquet
 
+Both generator layouts are read: the flat one (``{variant}/items.parquet`` or
+``items.jsonl``) and the normalized one of large runs (``{variant}/items/`` and
+``premises/``, joined back on ``mec_id`` so that every row carries its premise, as on the Hub).
+
 Configs use the official names of ``causalnlp/corr2cause`` (``default``,
 ``perturbation_by_paraphrasing``, ``perturbation_by_refactorization``); other variants keep
 their own name (``relabel``). Splits are ``train``, ``validation`` (the generator's ``dev``)
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +51,14 @@ import pyarrow.parquet as pq
 
 from corr2cause.atomic import staged_directory
 from corr2cause.dataset.readers import LABEL3_VALUES
-from corr2cause.integrations.sources import LABEL_NAMES, config_for_variant, hf_split_name
+from corr2cause.integrations.sources import (
+    LABEL_NAMES,
+    config_for_variant,
+    count_item_rows,
+    has_item_tables,
+    hf_split_name,
+    iter_item_tables,
+)
 
 __all__ = [
     "DEFAULT_MAX_SHARD_ROWS",
@@ -114,22 +125,6 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
 """One line per exported column, for the dataset card."""
 
 _ARROW_TYPES = {"string": pa.string(), "int8": pa.int8(), "float64": pa.float64()}
-_SOURCE_COLUMNS = (
-    "id",
-    "split",
-    "num_variables",
-    "mec_id",
-    "premise",
-    "hypothesis",
-    "template",
-    "relation",
-    "node_i",
-    "node_j",
-    "label",
-    "label3",
-    "fraction",
-    "variant",
-)
 
 
 def _export_schema() -> pa.Schema:
@@ -230,15 +225,6 @@ class ExportResult:
         }
 
 
-def _variant_source(vdir: Path) -> Path:
-    for name in ("items.parquet", "items.jsonl"):
-        if (vdir / name).is_file():
-            return vdir / name
-    raise ValueError(
-        f"{vdir}: no items.parquet or items.jsonl (regenerate with --format csv,parquet)"
-    )
-
-
 def _source_variants(source: Path, manifest: dict[str, Any]) -> list[str]:
     """Variant folders to export, official ones first, then in manifest order."""
     listed = list(manifest.get("arguments", {}).get("variants", []))
@@ -249,47 +235,10 @@ def _source_variants(source: Path, manifest: dict[str, Any]) -> list[str]:
     )
     names: list[str] = []
     for v in [*listed, *on_disk]:
-        has_items = any((source / v / f).is_file() for f in ("items.parquet", "items.jsonl"))
-        if v not in names and has_items:
+        if v not in names and has_item_tables(source / v):
             names.append(v)
     rank = {v: k for k, v in enumerate(_VARIANT_ORDER)}
     return sorted(names, key=lambda v: (rank.get(v, len(rank)), names.index(v)))
-
-
-def _read_batches(path: Path) -> Iterator[pa.Table]:
-    """The source table in chunks of :data:`ROW_GROUP_ROWS` rows."""
-    if path.suffix == ".parquet":
-        try:
-            parquet = pq.ParquetFile(path)
-        except (pa.ArrowException, OSError) as exc:
-            raise ValueError(f"{path}: cannot read Parquet: {exc}") from None
-        missing = [c for c in _SOURCE_COLUMNS if c not in parquet.schema_arrow.names]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-        for batch in parquet.iter_batches(batch_size=ROW_GROUP_ROWS, columns=list(_SOURCE_COLUMNS)):
-            yield pa.Table.from_batches([batch])
-        return
-    import pyarrow.json as pajson
-
-    try:
-        table = pajson.read_json(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise ValueError(f"{path}: cannot read JSON lines: {exc}") from None
-    missing = [c for c in _SOURCE_COLUMNS if c not in table.column_names]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-    for start in range(0, table.num_rows, ROW_GROUP_ROWS):
-        yield table.slice(start, ROW_GROUP_ROWS)
-
-
-def _source_rows(path: Path) -> int:
-    if path.suffix == ".parquet":
-        try:
-            return pq.ParquetFile(path).metadata.num_rows
-        except (pa.ArrowException, OSError) as exc:
-            raise ValueError(f"{path}: cannot read Parquet: {exc}") from None
-    with path.open("rb") as fh:
-        return sum(1 for line in fh if line.strip())
 
 
 def _text(table: pa.Table, name: str) -> pa.ChunkedArray:
@@ -395,8 +344,9 @@ def export_hf(
     Parameters
     ----------
     source : path-like
-        A folder written by ``corr2cause generate`` (with ``manifest.json`` and
-        ``{variant}/items.parquet`` or ``items.jsonl``).
+        A folder written by ``corr2cause generate``: ``manifest.json`` and, per variant,
+        ``items.parquet`` or ``items.jsonl`` (flat layout) or ``items/`` + ``premises/``
+        (normalized layout).
     out_dir : path-like
         The export folder; must be absent or empty unless ``overwrite``.
     overwrite : bool, keyword-only
@@ -439,9 +389,11 @@ def export_hf(
         raise ValueError(f"{manifest_path}: invalid JSON: {exc}") from None
     variants = _source_variants(source, manifest)
     if not variants:
-        raise ValueError(f"{source}: no variant folder with items.parquet or items.jsonl")
-    sources = {v: _variant_source(source / v) for v in variants}
-    total = sum(_source_rows(p) for p in sources.values())
+        raise ValueError(
+            f"{source}: no variant folder with item tables (items.parquet, items.jsonl or "
+            "items/); regenerate with --format csv,parquet"
+        )
+    total = sum(count_item_rows(source / v) for v in variants)
     descriptions = manifest.get("variants", {})
     out_dir = Path(out_dir)
     done = 0
@@ -453,12 +405,12 @@ def export_hf(
             cdir.mkdir(parents=True)
             writers: dict[str, _ShardWriter] = {}
             summaries = {s: SplitSummary(hf_split_name(s)) for s in _SPLIT_ORDER}
-            for chunk in _read_batches(sources[variant]):
+            for chunk in iter_item_tables(source / variant, batch_rows=ROW_GROUP_ROWS):
                 splits = _text(chunk, "split")
                 unknown = set(pc.unique(splits).to_pylist()) - set(_SPLIT_ORDER)
                 if unknown:
-                    raise ValueError(f"{sources[variant]}: unknown split(s) {sorted(unknown)}")
-                exported = _to_export(chunk, sources[variant])
+                    raise ValueError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
+                exported = _to_export(chunk, source / variant)
                 for split in _SPLIT_ORDER:
                     part = exported.filter(pc.equal(splits, split))
                     if part.num_rows == 0:

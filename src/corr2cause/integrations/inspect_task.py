@@ -42,7 +42,6 @@ epochs were (inspect's default ``mean`` reducer, thresholded at 0.5).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from inspect_ai import Task, task
@@ -67,7 +66,7 @@ from inspect_ai.solver import Solver, TaskState, generate, system_message
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.evaluation.answers import normalize_answer
 from corr2cause.integrations.paper_prompt import PAPER_SYSTEM_PROMPT, paper_prompt
-from corr2cause.integrations.sources import load_items
+from corr2cause.integrations.sources import load_items, resolve_data
 
 __all__ = [
     "corr2cause",
@@ -221,7 +220,8 @@ def corr2cause(
         ``train``, ``validation`` (or ``dev``) or ``test``; folders default to ``test``, a
         single file to all of its rows.
     system_prompt : bool
-        Send the paper's system prompt (chat models). Completion-style models ignore it.
+        Start with the paper's system prompt. The paper sent it to chat models only; set it
+        to false for base (completion) models.
     limit_per_n : int, optional
         Keep at most this many items per number of variables (in file order), for quick
         balanced runs.
@@ -239,11 +239,12 @@ def corr2cause(
                 kept[item.num_variables] = kept.get(item.num_variables, 0) + 1
                 selected.append(item)
         items = selected
-    name = os.fspath(data) if data is not None else os.environ.get("CORR2CAUSE_DATA", "")
+    location = resolve_data(data)
+    split_name = split or ("all" if location.is_file() else "test")
     dataset = MemoryDataset(
         [item_to_sample(item) for item in items],
-        name=f"corr2cause:{config}:{split or 'default'}",
-        location=name,
+        name=f"corr2cause:{config}:{split_name}",
+        location=str(location),
     )
     solver: list[Solver] = [generate()]
     if system_prompt:
@@ -253,5 +254,5 @@ def corr2cause(
         solver=solver,
         scorer=corr2cause_scorer(),
         version=TASK_VERSION,
-        metadata={"benchmark": "corr2cause", "config": config, "split": split},
+        metadata={"benchmark": "corr2cause", "config": config, "split": split_name},
     )

@@ -8,8 +8,10 @@ a single file (``.csv``, ``.parquet``, ``.jsonl``)
     ``corr2cause generate``. ``split`` filters on the file's ``split`` column; without a
     ``split`` every row is used.
 a generated folder (``corr2cause generate --out DIR``)
-    ``DIR/{variant}/items.parquet`` (or ``items.jsonl``, or the official ``{split}.csv``).
-    ``config`` picks the variant, by its own name or by the official config name.
+    The flat layout ``DIR/{variant}/items.parquet`` (or ``items.jsonl``, or the official
+    ``{split}.csv``), or the normalized layout of large runs, ``DIR/{variant}/items/part-*``
+    joined with ``DIR/{variant}/premises/part-*`` on ``mec_id``. ``config`` picks the
+    variant, by its own name or by the official config name.
 a Hugging Face export (``corr2cause export-hf DIR --out HF_DIR``)
     The Parquet shards ``HF_DIR/data/{config}/{split}-*.parquet``, read with pyarrow alone
     (the ``datasets`` package is not needed).
@@ -33,16 +35,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from corr2cause.dataset.readers import LABEL3_VALUES, EvalItem, read_items
 
 __all__ = [
     "DATA_ENV_VAR",
+    "ITEM_TABLE_COLUMNS",
     "LABEL_NAMES",
     "OFFICIAL_CONFIGS",
     "config_for_variant",
+    "count_item_rows",
+    "has_item_tables",
     "hf_split_name",
+    "iter_item_tables",
     "load_items",
     "resolve_data",
     "variant_for_config",
@@ -61,6 +73,25 @@ OFFICIAL_CONFIGS: dict[str, str] = {
 LABEL_NAMES: tuple[str, str] = ("invalid", "valid")
 """Names of the binary label values 0 and 1 (the ClassLabel of the Hugging Face export)."""
 
+ITEM_TABLE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "split",
+    "num_variables",
+    "mec_id",
+    "premise",
+    "hypothesis",
+    "template",
+    "relation",
+    "node_i",
+    "node_j",
+    "label",
+    "label3",
+    "fraction",
+    "variant",
+)
+"""Columns of the tables yielded by :func:`iter_item_tables` (the generator's item columns)."""
+
+_PART = re.compile(r"^part-n(\d+)-(\d+)\.parquet$")
 _GENERATOR_SPLITS = {"validation": "dev"}
 _HF_SPLITS = {"dev": "validation"}
 
@@ -166,7 +197,7 @@ def load_items(
     split = split or "test"
     if (path / "data").is_dir() and (path / "README.md").is_file():
         return _read_hf_export(path, config, split)
-    if any((path / name).is_file() for name in ("items.parquet", "items.jsonl")):
+    if has_item_tables(path):
         return _read_variant_dir(path, split)
     variant = variant_for_config(config)
     vdir = path / variant
@@ -178,7 +209,7 @@ def load_items(
 
 
 def _read_variant_dir(vdir: Path, split: str) -> list[EvalItem]:
-    """Items of one split of a generated variant folder."""
+    """Items of one split of a generated variant folder (flat or normalized layout)."""
     gen_split = _generator_split(split)
     for name in ("items.parquet", "items.jsonl"):
         if (vdir / name).is_file():
@@ -186,16 +217,149 @@ def _read_variant_dir(vdir: Path, split: str) -> list[EvalItem]:
             if not items:
                 raise ValueError(f"{vdir / name}: split {split!r} is empty or does not exist")
             return items
+    if (vdir / "items").is_dir():
+        items = []
+        for table in iter_item_tables(vdir):
+            part = table.filter(pc.equal(table.column("split").cast(pa.string()), gen_split))
+            items += [_row_item(row, LABEL3_VALUES) for row in part.to_pylist()]
+        if not items:
+            raise ValueError(f"{vdir / 'items'}: split {split!r} is empty or does not exist")
+        return items
     csv_path = vdir / f"{gen_split}.csv"
     if csv_path.is_file():
         return read_items(csv_path)
-    raise ValueError(f"{vdir}: no items.parquet, items.jsonl or {gen_split}.csv")
+    raise ValueError(f"{vdir}: no items.parquet, items.jsonl, items/ or {gen_split}.csv")
+
+
+def has_item_tables(vdir: str | os.PathLike[str]) -> bool:
+    """Whether ``vdir`` is a generated variant folder with rich item tables (any layout)."""
+    vdir = Path(vdir)
+    return (
+        (vdir / "items.parquet").is_file()
+        or (vdir / "items.jsonl").is_file()
+        or any((vdir / "items").glob("part-*.parquet"))
+    )
+
+
+def _parts(vdir: Path) -> list[Path]:
+    """Item parts of the normalized layout, by N then shard index."""
+    parts = []
+    for path in (vdir / "items").glob("part-*.parquet"):
+        match = _PART.match(path.name)
+        if match is None:
+            raise ValueError(f"{path}: unexpected part name (expected part-n<N>-<index>.parquet)")
+        parts.append((int(match.group(1)), int(match.group(2)), path))
+    return [path for _, _, path in sorted(parts)]
+
+
+def count_item_rows(vdir: str | os.PathLike[str]) -> int:
+    """Number of items in a generated variant folder (from Parquet metadata where possible)."""
+    vdir = Path(vdir)
+    try:
+        if (vdir / "items.parquet").is_file():
+            return pq.ParquetFile(vdir / "items.parquet").metadata.num_rows
+        if (vdir / "items.jsonl").is_file():
+            with (vdir / "items.jsonl").open("rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in _parts(vdir))
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"{vdir}: cannot read item tables: {exc}") from None
+
+
+def iter_item_tables(
+    vdir: str | os.PathLike[str], *, batch_rows: int = 10_000
+) -> Iterator[pa.Table]:
+    """The items of a generated variant folder as Arrow tables of at most ``batch_rows`` rows.
+
+    Every table has the columns :data:`ITEM_TABLE_COLUMNS` (some dictionary-encoded), in the
+    generator's row order. In the normalized layout each items part is joined with the
+    premises part of the same name.
+
+    Raises
+    ------
+    ValueError
+        On an unreadable table, a missing column or an item whose class has no premise; the
+        message names the file.
+    """
+    vdir = Path(vdir)
+    if (vdir / "items.parquet").is_file():
+        yield from _parquet_batches(vdir / "items.parquet", batch_rows)
+    elif (vdir / "items.jsonl").is_file():
+        yield from _jsonl_batches(vdir / "items.jsonl", batch_rows)
+    else:
+        for part in _parts(vdir):
+            premises = _read_parquet(vdir / "premises" / part.name, ("mec_id", "premise"))
+            mec_ids = premises.column("mec_id").cast(pa.string())
+            texts = premises.column("premise").cast(pa.string())
+            for table in _parquet_batches(part, batch_rows, joined=True):
+                where = pc.index_in(table.column("mec_id").cast(pa.string()), value_set=mec_ids)
+                if where.null_count:
+                    raise ValueError(f"{part}: items whose mec_id is not in premises/{part.name}")
+                table = table.append_column("premise", texts.take(where))
+                yield table.select(list(ITEM_TABLE_COLUMNS))
+
+
+def _read_parquet(path: Path, columns: tuple[str, ...]) -> pa.Table:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"{path}: cannot read Parquet: {exc}") from None
+    missing = [c for c in columns if c not in parquet.schema_arrow.names]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    return parquet.read(columns=list(columns))
+
+
+def _parquet_batches(path: Path, batch_rows: int, *, joined: bool = False) -> Iterator[pa.Table]:
+    columns = [c for c in ITEM_TABLE_COLUMNS if not (joined and c == "premise")]
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"{path}: cannot read Parquet: {exc}") from None
+    missing = [c for c in columns if c not in parquet.schema_arrow.names]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
+        yield pa.Table.from_batches([batch])
+
+
+def _jsonl_batches(path: Path, batch_rows: int) -> Iterator[pa.Table]:
+    import pyarrow.json as pajson
+
+    try:
+        table = pajson.read_json(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ValueError(f"{path}: cannot read JSON lines: {exc}") from None
+    missing = [c for c in ITEM_TABLE_COLUMNS if c not in table.column_names]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = table.select(list(ITEM_TABLE_COLUMNS))
+    for start in range(0, table.num_rows, batch_rows):
+        yield table.slice(start, batch_rows)
+
+
+def _row_item(row: dict, label3_names: tuple[str, ...]) -> EvalItem:
+    """An item from a rich row; ``label3`` may be a name or a class index into ``label3_names``."""
+    label3 = row.get("label3")
+    if isinstance(label3, int):
+        label3 = label3_names[label3]
+    premise, hypothesis = row["premise"], row["hypothesis"]
+    return EvalItem(
+        id=row["id"],
+        premise=premise,
+        hypothesis=hypothesis,
+        input=row.get("input") or f"Premise: {premise}\nHypothesis: {hypothesis}",
+        label=int(row["label"]),
+        num_variables=int(row["num_variables"]),
+        relation=row["relation"],
+        label3=label3,
+        variant=row.get("variant"),
+        template=row.get("template"),
+    )
 
 
 def _read_hf_export(root: Path, config: str, split: str) -> list[EvalItem]:
     """Items of one config and split of a ``corr2cause export-hf`` folder."""
-    import pyarrow.parquet as pq
-
     cdir = root / "data" / config
     if not cdir.is_dir():
         found = sorted(p.name for p in (root / "data").iterdir() if p.is_dir())
@@ -209,22 +373,7 @@ def _read_hf_export(root: Path, config: str, split: str) -> list[EvalItem]:
     for shard in shards:
         table = pq.read_table(shard)
         label3_names = _class_names(table.schema, "label3") or LABEL3_VALUES
-        for row in table.to_pylist():
-            label3 = row.get("label3")
-            items.append(
-                EvalItem(
-                    id=row["id"],
-                    premise=row["premise"],
-                    hypothesis=row["hypothesis"],
-                    input=row["input"],
-                    label=int(row["label"]),
-                    num_variables=int(row["num_variables"]),
-                    relation=row["relation"],
-                    label3=None if label3 is None else label3_names[int(label3)],
-                    variant=row.get("variant"),
-                    template=row.get("template"),
-                )
-            )
+        items += [_row_item(row, label3_names) for row in table.to_pylist()]
     return items
 
 

@@ -10,6 +10,7 @@ from corr2cause.evaluation.backends._torch import (
     length_batches,
     max_positions,
     model_dir,
+    model_fingerprint,
     pick_device,
     pick_dtype,
     require_torch,
@@ -48,12 +49,14 @@ class SequenceClassifierBackend(Backend):
         self.max_length = max_positions(net.config, self._tokenizer, max_length)
         self.id2label = {int(k): str(v) for k, v in net.config.id2label.items()}
         self.num_labels = int(net.config.num_labels)
+        self.fingerprint = model_fingerprint(path)
 
     def params(self) -> dict[str, Any]:
         return {
             "max_length": self.max_length,
             "truncation_side": getattr(self._tokenizer, "truncation_side", "right"),
             "dtype": self.dtype,
+            "model_fingerprint": self.fingerprint,
         }
 
     def _encode(self, requests: Sequence[Request]) -> dict[str, Any]:

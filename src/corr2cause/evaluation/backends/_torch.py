@@ -7,6 +7,7 @@ torch and transformers are imported lazily here, so that importing the evaluatio
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,28 @@ def model_dir(path: str) -> str:
     if not (Path(path) / "config.json").is_file():
         raise BackendError(f"{path}: not a Hugging Face model directory (no config.json)")
     return path
+
+
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+
+
+def model_fingerprint(path: str) -> str:
+    """A short hash of a model directory: config, tokenizer files and weight file stats.
+
+    Part of the cache key, so that retraining into the same directory (or swapping weights)
+    never serves stale cached answers. Weights are identified by name, size and modification
+    time rather than read in full.
+    """
+    digest = hashlib.sha256()
+    for file in sorted(Path(path).iterdir()):
+        if not file.is_file():
+            continue
+        if file.suffix == ".json" or file.name in ("vocab.txt", "merges.txt", "tokenizer.model"):
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+        elif file.name.endswith(_WEIGHT_SUFFIXES):
+            stat = file.stat()
+            digest.update(f"{file.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
 
 
 def pick_device(torch: Any, device: str | None) -> str:

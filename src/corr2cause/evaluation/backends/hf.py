@@ -26,6 +26,7 @@ from corr2cause.evaluation.backends._torch import (
     length_batches,
     max_positions,
     model_dir,
+    model_fingerprint,
     pick_device,
     pick_dtype,
     require_torch,
@@ -110,12 +111,14 @@ class HFCausalLM(Backend):
         )
         self._model = lm.to(self.device).eval()
         self._context = max_positions(lm.config, tokenizer)
+        self.fingerprint = model_fingerprint(path)
 
     def params(self) -> dict[str, Any]:
         params: dict[str, Any] = {"scoring": self.scoring, "style": self.style}
         if self.scoring == "loglik":
             params["options"] = list(self.options)
         params["dtype"] = self.dtype
+        params["model_fingerprint"] = self.fingerprint
         return params
 
     def payload(self, request: Request) -> Any:
