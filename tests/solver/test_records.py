@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from corr2cause.solver import RecordError, Solver, atomic_writer, read_records
+from corr2cause.solver import RecordError, Solver, read_records
 
 HEADER = "input,label,num_variables,template\n"
 
@@ -80,16 +80,3 @@ def test_missing_and_binary_files(tmp_path):
     blob.write_bytes(b"input,label\n\xff\xfe,1\n")
     with pytest.raises(RecordError, match="not UTF-8"):
         read_records(blob)
-
-
-def test_atomic_writer_keeps_old_content_on_failure(tmp_path):
-    path = tmp_path / "out.jsonl"
-    path.write_text("old\n")
-    with pytest.raises(RuntimeError), atomic_writer(path) as fh:
-        fh.write("partial")
-        raise RuntimeError("boom")
-    assert path.read_text() == "old\n"
-    with atomic_writer(path) as fh:
-        fh.write("new\n")
-    assert path.read_text() == "new\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]

@@ -107,7 +107,7 @@ def solve(
 
 def _emit(lines: Any, output: Path | None) -> None:
     """Write JSON lines to ``output`` atomically, or to stdout."""
-    from corr2cause.solver import atomic_writer
+    from corr2cause.atomic import atomic_writer
 
     def write(fh: TextIO) -> None:
         for line in lines:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from corr2cause import __version__
-from corr2cause.evaluation._files import write_atomic
+from corr2cause.atomic import atomic_write_text
 
 __all__ = ["ReportError", "Run", "load_run", "render_html", "render_markdown", "write_report"]
 
@@ -385,10 +385,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path) -> tuple[P
     runs = [load_run(p, label) for p, label in zip(paths, _unique_labels(paths), strict=True)]
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     out = Path(out_dir)
-    md = write_atomic(
-        out / "report.md", lambda fh: fh.write(render_markdown(runs, generated=stamp))
-    )
-    page = write_atomic(
-        out / "report.html", lambda fh: fh.write(render_html(runs, generated=stamp))
-    )
+    md, page = out / "report.md", out / "report.html"
+    atomic_write_text(md, render_markdown(runs, generated=stamp))
+    atomic_write_text(page, render_html(runs, generated=stamp))
     return md, page

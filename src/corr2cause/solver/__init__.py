@@ -45,7 +45,7 @@ from corr2cause.solver.parse import (
     split_input,
 )
 from corr2cause.solver.reconstruct import Reconstruction, RelationTable, reconstruct
-from corr2cause.solver.records import Record, RecordError, atomic_writer, read_records
+from corr2cause.solver.records import Record, RecordError, read_records
 from corr2cause.solver.solution import Solution, Solver
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
     "Solution",
     "Solver",
     "SolverError",
-    "atomic_writer",
     "audit_file",
     "audit_records",
     "parse_hypothesis",

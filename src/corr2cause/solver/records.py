@@ -16,9 +16,8 @@ where they start (what error messages name). Problems with the file itself raise
 :class:`RecordError`; problems with an item's text are left to the solver, so one bad item does
 not stop a run.
 
-Output files are written through :func:`atomic_writer`: a temporary file in the destination
-folder, moved into place with :func:`os.replace` only when writing succeeded, so readers never
-see a half-written file.
+Output files are written through :func:`corr2cause.atomic.atomic_writer`: a temporary file in
+the destination folder, moved into place only when writing succeeded.
 """
 
 from __future__ import annotations
@@ -26,12 +25,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from corr2cause.solver.solution import Solution, Solver
 
@@ -221,31 +218,3 @@ def _read_jsonl(path: Path) -> list[Record]:
                 raise RecordError(path, number, "each line must be a JSON object")
             out.append(_record(obj, len(out), path, number))
     return out
-
-
-@contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[TextIO]:
-    """Open ``path`` for writing text so that it appears only once complete.
-
-    Yields
-    ------
-    file object
-        A UTF-8 text file in the destination folder; on success it is flushed, synced and
-        moved to ``path`` with :func:`os.replace`, on an exception it is deleted and ``path``
-        is left as it was.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
