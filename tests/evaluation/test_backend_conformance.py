@@ -44,6 +44,17 @@ def _local(spec: str, fixture: str, **options: object) -> Factory:
     return build
 
 
+def _replay(request: pytest.FixtureRequest) -> Backend:
+    path = request.getfixturevalue("tmp_path") / "responses.jsonl"
+    rows = [
+        {"id": item.id, "response": "Yes" if k % 3 else "No, not necessarily."}
+        for k, item in enumerate(make_items(64))
+        if k != 5  # one item without a response: must come back as a failure
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return load_backend(f"responses:{path}")
+
+
 FACTORIES: dict[str, Factory] = {
     "random-uniform": lambda r: load_backend("random-uniform", seed=3),
     "random-proportional": lambda r: load_backend("random-proportional"),
@@ -55,6 +66,7 @@ FACTORIES: dict[str, Factory] = {
     "hf-loglik": _local("hf", "tiny_lm_dir", batch_size=3, scoring="loglik"),
     "nli": _local("nli", "tiny_nli_dir", batch_size=3),
     "classifier": _local("classifier", "tiny_classifier_dir", batch_size=3),
+    "responses": _replay,
     "fake-echo": lambda r: EchoBackend(),
     "fake-flaky": lambda r: FlakyBackend(),
 }

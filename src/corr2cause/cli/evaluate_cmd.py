@@ -17,7 +17,7 @@ from corr2cause.cli._common import err_console, fail, progress_bar
 
 _BACKENDS_HELP = (
     "Backend spec: random-uniform, random-proportional, majority, oracle, openai:MODEL, "
-    "hf:PATH, nli:PATH or classifier:PATH."
+    "hf:PATH, nli:PATH, classifier:PATH or responses:FILE (offline batch outputs)."
 )
 
 
@@ -190,3 +190,34 @@ def report(
     except ReportError as exc:
         raise fail(str(exc)) from None
     typer.echo(json.dumps({"markdown": str(md), "html": str(page)}))
+
+
+def export_prompts(
+    data: Annotated[
+        Path,
+        typer.Option("--data", "-d", help="Items: official CSV, or a rich .jsonl/.parquet table."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Prompt file (.parquet or .jsonl).")],
+    prompt: Annotated[
+        str, typer.Option(help="A single-step prompt: 'direct' (the paper's) or a .toml file.")
+    ] = "direct",
+    split: Annotated[
+        str | None, typer.Option(help="Keep one split (train/dev/test) of a rich table.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="Only the first K items.")] = None,
+) -> None:
+    """Render the prompts for offline batch inference (vLLM, Ray Data LLM, ...).
+
+    Score the resulting ``id,response`` file with ``evaluate --model responses:FILE``.
+    """
+    from corr2cause.dataset.readers import read_items
+    from corr2cause.evaluation.batch import export_prompts as run_export
+
+    try:
+        items = read_items(data, split=split)
+        if limit is not None:
+            items = items[:limit]
+        count = run_export(items, out, prompt=prompt)
+    except (ValueError, OSError) as exc:
+        raise fail(str(exc)) from None
+    err_console.print(f"wrote {count:,} prompts to {out}", highlight=False)

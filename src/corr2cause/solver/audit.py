@@ -29,9 +29,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from corr2cause.atomic import atomic_writer
 from corr2cause.solver.errors import SolverError
 from corr2cause.solver.explain import format_dag, format_pdag
-from corr2cause.atomic import atomic_writer
 from corr2cause.solver.records import Record, RecordError, read_records
 from corr2cause.solver.solution import Solution, Solver
 

@@ -11,6 +11,7 @@ spec                       backend
 ``hf:PATH``                a local causal LM (greedy generation or log-likelihood scoring)
 ``nli:PATH``               a local MNLI cross-encoder (premise-only truncation)
 ``classifier:PATH``        a local fine-tuned two-label sequence classifier
+``responses:FILE``         replay responses produced offline (vLLM, Ray Data LLM, ...)
 =========================  ============================================================
 
 Backend modules are imported only when their backend is built, so torch and the OpenAI
@@ -53,6 +54,7 @@ _BUILTIN: dict[str, str] = {
     "hf": "corr2cause.evaluation.backends.hf:HFCausalLM",
     "nli": "corr2cause.evaluation.backends.nli:NLIBackend",
     "classifier": "corr2cause.evaluation.backends.classifier:ClassifierBackend",
+    "responses": "corr2cause.evaluation.backends.replay:ResponseReplay",
 }
 _REGISTERED: dict[str, Callable[..., Backend]] = {}
 
