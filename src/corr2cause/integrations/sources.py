@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from corr2cause.dataset.compose import ITEM_COLUMNS
 from corr2cause.dataset.readers import LABEL3_VALUES, EvalItem, read_items
 
 __all__ = [
@@ -73,22 +74,7 @@ OFFICIAL_CONFIGS: dict[str, str] = {
 LABEL_NAMES: tuple[str, str] = ("invalid", "valid")
 """Names of the binary label values 0 and 1 (the ClassLabel of the Hugging Face export)."""
 
-ITEM_TABLE_COLUMNS: tuple[str, ...] = (
-    "id",
-    "split",
-    "num_variables",
-    "mec_id",
-    "premise",
-    "hypothesis",
-    "template",
-    "relation",
-    "node_i",
-    "node_j",
-    "label",
-    "label3",
-    "fraction",
-    "variant",
-)
+ITEM_TABLE_COLUMNS: tuple[str, ...] = ITEM_COLUMNS
 """Columns of the tables yielded by :func:`iter_item_tables` (the generator's item columns)."""
 
 _PART = re.compile(r"^part-n(\d+)-(\d+)\.parquet$")
