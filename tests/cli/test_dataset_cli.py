@@ -54,3 +54,59 @@ def test_generate_errors_are_clear_and_write_nothing(tmp_path):
 def test_stats_on_missing_folder(tmp_path):
     res = runner.invoke(app, ["stats", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_generate_normalized_layout_and_sampling(tmp_path):
+    out = tmp_path / "norm"
+    res = runner.invoke(
+        app,
+        [
+            "generate",
+            "--nodes",
+            "3-4",
+            "--out",
+            str(out),
+            "--layout",
+            "normalized",
+            "--variant",
+            "original,relabel",
+            "--workers",
+            "1",
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["layout"] == "normalized" and manifest["nodes"]["4"]["classes"] == 20
+    res = runner.invoke(app, ["stats", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    stats = json.loads(res.stdout)
+    assert stats["relabel"]["overall"]["items"] == 90 + 720
+    assert stats["relabel"]["by_relation"]["child"]["valid_pct"] > 0.0
+
+    sampled = tmp_path / "sampled"
+    res = runner.invoke(
+        app,
+        [
+            "generate",
+            "--nodes",
+            "9",
+            "--samples",
+            "5",
+            "--premise-style",
+            "minimal",
+            "--out",
+            str(sampled),
+            "--workers",
+            "1",
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads((sampled / "manifest.json").read_text())["nodes"]["9"]["mode"] == "sampled"
+    res = runner.invoke(app, ["generate", "--nodes", "9", "--out", str(tmp_path / "x"), "-q"])
+    assert res.exit_code == 2 and "out of range" in res.output
+    res = runner.invoke(
+        app, ["generate", "--nodes", "3", "--engine", "spark", "--out", str(tmp_path / "y"), "-q"]
+    )
+    assert res.exit_code == 2 and "unknown engine" in res.output

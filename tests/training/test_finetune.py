@@ -291,6 +291,7 @@ def test_a_three_way_mnli_head_is_replaced_by_two_labels(dataset_dir, tmp_path):
         ({"max_length": 4096}, "exceeds the model's limit of 128"),
         ({"model": "/nonexistent/model"}, "not a local Hugging Face model folder"),
         ({"lr": 0.0}, "lr must be positive"),
+        ({"warmup_ratio": 1.0}, r"warmup_ratio must be in \[0, 1\)"),
         ({"truncation_side": "middle"}, "truncation_side must be one of left, right"),
         ({"max_train": 3}, r"class\(es\) \[1\] do not occur"),
     ],

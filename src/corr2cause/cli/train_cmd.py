@@ -36,6 +36,9 @@ def finetune(
         int | None, typer.Option("--max-steps", help="Stop after N steps (overrides epochs).")
     ] = None,
     lr: Annotated[float, typer.Option("--lr", help="AdamW learning rate.")] = 1e-5,
+    warmup_ratio: Annotated[
+        float, typer.Option("--warmup-ratio", help="Share of steps for a linear warm-up.")
+    ] = 0.0,
     max_length: Annotated[int, typer.Option("--max-length", help="Token limit per input.")] = 512,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per step.")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="Seed of subset, init and order.")] = 0,
@@ -77,6 +80,7 @@ def finetune(
         epochs=epochs,
         max_steps=max_steps,
         lr=lr,
+        warmup_ratio=warmup_ratio,
         max_length=max_length,
         batch_size=batch_size,
         seed=seed,

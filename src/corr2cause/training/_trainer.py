@@ -266,7 +266,7 @@ def build_trainer(
         num_train_epochs=config.epochs,
         max_steps=config.max_steps or -1,
         lr_scheduler_type="linear",
-        warmup_steps=0,
+        warmup_steps=float(config.warmup_ratio),  # < 1: a share of the steps
         weight_decay=0.0,
         optim="adamw_torch",
         eval_strategy="steps",

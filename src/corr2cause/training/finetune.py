@@ -124,7 +124,9 @@ class FinetuneConfig:
     max_steps : int, optional
         Stop after this many optimizer steps (overrides ``epochs``; for smoke tests).
     lr : float
-        AdamW learning rate (paper: 1e-5); linear decay to 0, no warm-up.
+        AdamW learning rate (paper: 1e-5), decayed linearly to 0.
+    warmup_ratio : float
+        Share of the steps spent warming the learning rate up linearly from 0 (default: none).
     max_length : int
         Token limit of an input (paper: 512).
     batch_size : int
@@ -152,6 +154,7 @@ class FinetuneConfig:
     epochs: float = 10.0
     max_steps: int | None = None
     lr: float = 1e-5
+    warmup_ratio: float = 0.0
     max_length: int = 512
     batch_size: int = 8
     seed: int = 0
@@ -169,6 +172,7 @@ class FinetuneConfig:
             (math.isfinite(self.epochs) and self.epochs > 0, "epochs must be positive"),
             (self.max_steps is None or self.max_steps >= 1, "max_steps must be at least 1"),
             (math.isfinite(self.lr) and self.lr > 0, "lr must be positive"),
+            (0.0 <= self.warmup_ratio < 1.0, "warmup_ratio must be in [0, 1)"),
             (self.max_length >= 16, "max_length must be at least 16"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (self.eval_steps is None or self.eval_steps >= 1, "eval_steps must be at least 1"),

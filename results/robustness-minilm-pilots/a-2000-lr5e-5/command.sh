@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pilot run (superseded by ../robustness-minilm/run.sh): same pipeline, half the data and a
+# Pilot run a (superseded by ../../robustness-minilm/run.sh): same pipeline, half the data and a
 # lower learning rate. It stayed near the class-weighted chance loss (0.68) and learned only
 # the template prior "has_collider -> valid". Kept for the record; see docs/robustness.md.
 set -euo pipefail
