@@ -197,3 +197,17 @@ def test_reads_what_the_generator_writes(tmp_path: Path) -> None:
         (i.input, i.label, i.num_variables) for i in test_rich
     ]
     assert all(i.label3 in ("entailment", "neutral", "contradiction") for i in from_parquet)
+
+
+def test_normalized_layout_reads_like_the_flat_table(tmp_path):
+    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+    from corr2cause.dataset.sharded import ShardedConfig, generate_sharded
+
+    generate_dataset(tmp_path / "flat", GenerationConfig(nodes=[3, 4], formats=["parquet"]))
+    generate_sharded(tmp_path / "norm", ShardedConfig(nodes=[3, 4], shard_size=6), workers=1)
+    for split in ("test", None):
+        flat = read_items(tmp_path / "flat" / "original" / "items.parquet", split=split)
+        norm = read_items(tmp_path / "norm" / "original", split=split)
+        assert flat == norm and len(flat) > 0
+    with pytest.raises(FileNotFoundError, match="normalized"):
+        read_items(tmp_path / "norm")

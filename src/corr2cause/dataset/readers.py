@@ -314,6 +314,38 @@ def _parquet_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         yield f"row {number}", row
 
 
+def _normalized_rows(path: Path, split: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of a normalized variant folder (``items/`` + ``premises/`` part files).
+
+    The split filter is pushed down to Arrow, so reading the test split of N = 7 (9.7 million
+    items) touches only the matching rows.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    try:
+        flt = pc.field("split") == split if split is not None else None
+        items = ds.dataset(path / "items", format="parquet").to_table(filter=flt)
+        premises = ds.dataset(path / "premises", format="parquet").to_table(
+            columns=["mec_id", "premise"], filter=flt
+        )
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise DatasetFormatError(path, "", f"cannot read the normalized layout: {exc}") from None
+    premise_of = dict(
+        zip(
+            premises.column("mec_id").to_pylist(),
+            premises.column("premise").to_pylist(),
+            strict=True,
+        )
+    )
+    for number, row in enumerate(items.to_pylist()):
+        premise = premise_of.get(row["mec_id"])
+        if premise is None:
+            raise DatasetFormatError(path, f"item row {number}", f"no premise for {row['mec_id']}")
+        row["premise"] = premise
+        yield f"item row {number}", row
+
+
 _READERS = {".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}
 
 
@@ -333,7 +365,8 @@ def read_items(path: str | Path, *, split: str | None = None) -> list[EvalItem]:
     Parameters
     ----------
     path : str or Path
-        A ``.csv``, ``.jsonl`` or ``.parquet`` file.
+        A ``.csv``, ``.jsonl`` or ``.parquet`` file, or a variant folder of the normalized
+        layout (``items/`` and ``premises/`` part files, as generated for N >= 7).
     split : str, optional
         Keep only rows whose ``split`` column equals this value (``train``, ``dev``, ``test``).
         Requires a ``split`` column.
@@ -358,14 +391,16 @@ def read_items(path: str | Path, *, split: str | None = None) -> list[EvalItem]:
     ('row-0-5d0f1c2a', 'has_collider', 0)
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    normalized = path.is_dir() and (path / "items").is_dir() and (path / "premises").is_dir()
+    if not path.is_file() and not normalized:
+        raise FileNotFoundError(f"{path}: no such file (nor a normalized variant folder)")
+    rows = _normalized_rows(path, split) if normalized else _iter_rows(path)
     items: list[EvalItem] = []
     seen: dict[str, str] = {}
     saw_split_column = False
     default_variant = None
     index = 0
-    for where, row in _iter_rows(path):
+    for where, row in rows:
         if "split" in row:
             saw_split_column = True
         if split is not None and "split" in row and row["split"] != split:
