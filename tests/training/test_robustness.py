@@ -67,6 +67,24 @@ def test_test_items_share_ids_across_variants(dataset_dir: Path):
     assert tests["refactor"][0].premise != tests["original"][0].premise
 
 
+def test_the_normalized_layout_gives_the_same_test_items(dataset_dir: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from corr2cause.cli.app import app
+
+    out = tmp_path / "normalized"
+    res = CliRunner().invoke(
+        app,
+        ["generate", "--nodes", "2-4", "--out", str(out), "--layout", "normalized",
+         "--variant", "original,refactor", "-q"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert (out / "refactor" / "items").is_dir()
+    assert list(discover_variants(out)) == ["original", "refactor"]
+    for variant in ("original", "refactor"):
+        assert load_test_items(out / variant) == load_test_items(dataset_dir / variant)
+
+
 @pytest.mark.parametrize("variant", ["original", "paraphrase", "refactor"])
 def test_cause_and_effect_reads_every_directional_template(dataset_dir: Path, variant: str):
     items = read_items(dataset_dir / variant / "items.parquet")

@@ -94,7 +94,8 @@ def _variant_key(name: str) -> tuple[int, str]:
 def discover_variants(data: str | Path) -> dict[str, Path]:
     """The variant folders of a generated dataset, in report order.
 
-    A variant folder is a subfolder holding ``items.parquet`` or ``test.csv``.
+    A variant folder is a subfolder holding ``items.parquet``, ``test.csv`` or the
+    normalized layout's ``items/`` and ``premises/`` folders.
 
     Raises
     ------
@@ -107,7 +108,12 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
     found = {
         p.name: p
         for p in root.iterdir()
-        if p.is_dir() and ((p / "items.parquet").is_file() or (p / "test.csv").is_file())
+        if p.is_dir()
+        and (
+            (p / "items.parquet").is_file()
+            or (p / "test.csv").is_file()
+            or ((p / "items").is_dir() and (p / "premises").is_dir())
+        )
     }
     if not found:
         raise RobustnessError(
@@ -120,9 +126,10 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
 def load_test_items(folder: str | Path) -> list[EvalItem]:
     """The test items of one variant folder.
 
-    Prefers ``items.parquet`` (stable item ids shared by all variants); only its test rows
-    are read, through :func:`corr2cause.dataset.readers.read_items`. Falls back to
-    ``test.csv`` (ids then depend on the row and its text).
+    Prefers the rich tables, whose item ids are shared by all variants: ``items.parquet``
+    (flat layout; only its test rows are read) or the ``items/`` + ``premises/`` part files
+    of the normalized layout, both through :func:`corr2cause.dataset.readers.read_items`.
+    Falls back to ``test.csv`` (ids then depend on the row and its text).
     """
     folder = Path(folder)
     table_path = folder / "items.parquet"
@@ -134,10 +141,12 @@ def load_test_items(folder: str | Path) -> list[EvalItem]:
             subset = Path(tmp) / "test.parquet"
             pq.write_table(table, subset)
             items = read_items(subset)
+    elif (folder / "items").is_dir() and (folder / "premises").is_dir():
+        items = read_items(folder, split="test")
     elif (folder / "test.csv").is_file():
         items = read_items(folder / "test.csv")
     else:
-        raise RobustnessError(f"{folder}: neither items.parquet nor test.csv")
+        raise RobustnessError(f"{folder}: no items.parquet, items/ + premises/ or test.csv")
     if not items:
         raise RobustnessError(f"{folder}: the test split is empty")
     return items
