@@ -28,8 +28,14 @@ def generate(
     ] = ["original"],  # noqa: B006 - typer needs a list default
     seed: Annotated[int, typer.Option(help="Seed of swap forms and splits.")] = 0,
     fmt: Annotated[
-        str, typer.Option("--format", help="Comma-separated: csv, parquet, jsonl.")
-    ] = "csv,parquet",
+        str | None,
+        typer.Option(
+            "--format",
+            help="Comma-separated: csv, parquet, jsonl. Default: csv,parquet for the flat "
+            "layout, parquet for the normalized one (its CSV repeats every premise: ~100 GB "
+            "at N=7).",
+        ),
+    ] = None,
     premise_style: Annotated[
         str, typer.Option(help="full (official: every independence) or minimal.")
     ] = "full",
@@ -64,14 +70,15 @@ def generate(
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise fail(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
-    formats = parse_list(fmt)
+    normalized = layout == "normalized" or (layout == "auto" and (samples or max(ns) > 6))
+    formats = parse_list(fmt if fmt is not None else ("parquet" if normalized else "csv,parquet"))
     if layout not in ("auto", "flat", "normalized"):
         raise fail(f"unknown layout {layout!r}; choose from auto, flat, normalized")
     if engine not in ("local", "ray"):
         raise fail(f"unknown engine {engine!r}; choose from local, ray")
     if layout == "flat" and (samples or max(ns) > 6):
         raise fail("the flat layout is limited to exhaustive N <= 6; use --layout normalized")
-    if layout == "normalized" or (layout == "auto" and (samples or max(ns) > 6)):
+    if normalized:
         _generate_normalized(
             out,
             ns,

@@ -34,8 +34,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corr2cause import __version__
-from corr2cause.atomic import atomic_write_bytes, atomic_write_text
-from corr2cause.causal.d_separation import d_separation_statements
+from corr2cause.atomic import atomic_write_bytes, atomic_write_text, atomic_writer
+from corr2cause.causal.d_separation import (
+    d_separation_statements,
+    minimal_separating_statements,
+)
 from corr2cause.causal.markov_equivalence import mec_members
 from corr2cause.causal.mec_classes import LABEL3_NAMES, mec_classes, relation_counts
 from corr2cause.causal.relations import RELATIONS
@@ -180,12 +183,16 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         except OverflowError:
             skipped.append(mec_id)
             continue
+        statements = d_separation_statements(parents)
+        if spec.premise_style == "minimal":
+            # Keep only what the premise needs: at N = 12 a class has up to 67k statements.
+            statements = minimal_separating_statements(statements)
         base.append(
             ClassData(
                 n=n,
                 mec_id=mec_id,
                 parents=parents,
-                statements=d_separation_statements(parents),
+                statements=statements,
                 counts=relation_counts(members),
                 num_members=len(members),
             )
@@ -269,16 +276,18 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         )
         if "csv" in spec.formats:
             for s_i, s in enumerate(SPLITS):
-                rows = []
-                for ci in np.flatnonzero(split_index == s_i):
-                    head = '"Premise: ' + premises[ci].replace('"', '""') + "\nHypothesis: "
-                    lo = ci * per_class
-                    for t in range(lo, lo + per_class):
-                        rows.append(
-                            f'{head}{hyp_dict[hyp_idx[t]]}",{label[t]},{n},'
-                            f"{tmpl_dict[tmpl_idx[t]]}\n"
+                # streamed class by class: every row repeats its (long) premise
+                with atomic_writer(vdir / "csv-parts" / s / f"{spec.name}.csv") as fh:
+                    for ci in np.flatnonzero(split_index == s_i):
+                        head = '"Premise: ' + premises[ci].replace('"', '""') + "\nHypothesis: "
+                        lo = ci * per_class
+                        fh.write(
+                            "".join(
+                                f'{head}{hyp_dict[hyp_idx[t]]}",{label[t]},{n},'
+                                f"{tmpl_dict[tmpl_idx[t]]}\n"
+                                for t in range(lo, lo + per_class)
+                            )
                         )
-                atomic_write_text(vdir / "csv-parts" / s / f"{spec.name}.csv", "".join(rows))
         counts[vname] = {s: int((item_split == s_i).sum()) for s_i, s in enumerate(SPLITS)} | {
             "valid": int(label.sum())
         }
