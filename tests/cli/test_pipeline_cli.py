@@ -11,7 +11,8 @@ from corr2cause.cli.app import app
 runner = CliRunner()
 
 
-def test_pipeline_generates_evaluates_and_reuses(tmp_path):
+def test_pipeline_generates_evaluates_and_reuses(tmp_path, monkeypatch):
+    monkeypatch.delenv("CORR2CAUSE_OFFICIAL_TEST", raising=False)
     out = tmp_path / "out"
     args = ["pipeline", "--out", str(out), "--nodes", "2-4", "-q"]
     res = runner.invoke(app, args)
@@ -44,3 +45,33 @@ def test_pipeline_rejects_bad_arguments(tmp_path):
     assert res.exit_code != 0 and "out of range" in res.output
     res = runner.invoke(app, ["pipeline", "--out", str(tmp_path / "o"), "--variant", "nope", "-q"])
     assert res.exit_code != 0 and "unknown variant" in res.output
+
+
+def test_pipeline_scores_the_official_test_file(tmp_path, official_test_path):
+    res = runner.invoke(
+        app,
+        [
+            "pipeline",
+            "--out",
+            str(tmp_path / "o"),
+            "--nodes",
+            "2-3",
+            "--variant",
+            "original",
+            "--backends",
+            "oracle",
+            "--official",
+            str(official_test_path),
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = {r["variant"]: r for r in json.loads((tmp_path / "o" / "results.json").read_text())}
+    assert rows["original"]["accuracy"] == 100.0
+    official = rows["official-test"]
+    assert (official["n"], official["f1"], official["precision"], official["recall"]) == (
+        1162,
+        95.16,
+        92.19,
+        98.33,
+    )
