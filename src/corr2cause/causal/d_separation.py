@@ -29,7 +29,7 @@ References
 
 from __future__ import annotations
 
-from corr2cause.graphs.dag import Parents, children_masks, pairs
+from corr2cause.graphs.dag import Parents, children_masks, pairs, reachable
 
 Statement = tuple[int, int, int]
 """A d-separation statement ``(i, j, z_mask)`` with ``i < j`` and ``z_mask`` a node bitmask."""
@@ -38,21 +38,8 @@ Statement = tuple[int, int, int]
 def _ancestral_closure_table(parents: Parents) -> list[int]:
     """``table[S]`` = S together with all ancestors of S, for every node subset S."""
     n = len(parents)
-    single = [0] * n
-    # Ancestors of each node incl. itself, by fixed-point iteration (n is tiny).
-    for v in range(n):
-        anc = 1 << v
-        frontier = anc
-        while frontier:
-            nxt = 0
-            f = frontier
-            while f:
-                low = f & -f
-                nxt |= parents[low.bit_length() - 1]
-                f ^= low
-            frontier = nxt & ~anc
-            anc |= nxt
-        single[v] = anc
+    # ancestors of each node, itself included
+    single = [reachable(parents, 1 << v) | 1 << v for v in range(n)]
     table = [0] * (1 << n)
     for s in range(1, 1 << n):
         low = s & -s

@@ -27,10 +27,9 @@ strict descendants in ``G`` with ``v`` deleted; take the first node of ``x``'s p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 
-from corr2cause.graphs.dag import Parents, children_masks
+from corr2cause.graphs.dag import Parents, children_masks, reachable
 
 RELATIONS: Final[tuple[str, ...]] = (
     "parent",
@@ -43,31 +42,14 @@ RELATIONS: Final[tuple[str, ...]] = (
 """Relation (template) ids, in the order the benchmark lists them."""
 
 
-def _closure(step: Sequence[int], start: int, removed: int = 0) -> int:
-    """Nodes reachable from ``start`` in one or more ``step`` moves, never entering ``removed``."""
-    reach = 0
-    frontier = start
-    while frontier:
-        nxt = 0
-        f = frontier
-        while f:
-            low = f & -f
-            nxt |= step[low.bit_length() - 1]
-            f ^= low
-        nxt &= ~reach & ~removed
-        reach |= nxt
-        frontier = nxt
-    return reach
-
-
 def descendants(parents: Parents, v: int, *, removed: int = 0) -> int:
     """Strict descendants of ``v`` as a bitmask, in ``G`` minus the nodes in ``removed``."""
-    return _closure(children_masks(parents), 1 << v, removed)
+    return reachable(children_masks(parents), 1 << v, removed=removed)
 
 
 def ancestors(parents: Parents, v: int, *, removed: int = 0) -> int:
     """Strict ancestors of ``v`` as a bitmask, in ``G`` minus the nodes in ``removed``."""
-    return _closure(parents, 1 << v, removed)
+    return reachable(parents, 1 << v, removed=removed)
 
 
 class RelationEvaluator:
@@ -93,10 +75,14 @@ class RelationEvaluator:
         self.parents = parents
         ch = children_masks(parents)
         self._children = ch
-        self._desc = [_closure(ch, 1 << v) for v in range(n)]
+        self._desc = [reachable(ch, 1 << v) for v in range(n)]
         # _desc_wo[r][v]: descendants of v with node r deleted; likewise ancestors.
-        self._desc_wo = [[_closure(ch, 1 << v, 1 << r) for v in range(n)] for r in range(n)]
-        self._anc_wo = [[_closure(parents, 1 << v, 1 << r) for v in range(n)] for r in range(n)]
+        self._desc_wo = [
+            [reachable(ch, 1 << v, removed=1 << r) for v in range(n)] for r in range(n)
+        ]
+        self._anc_wo = [
+            [reachable(parents, 1 << v, removed=1 << r) for v in range(n)] for r in range(n)
+        ]
 
     def is_parent(self, x: int, y: int) -> bool:
         """Edge ``x -> y``."""

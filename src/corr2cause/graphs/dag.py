@@ -118,6 +118,40 @@ def children_masks(parents: Parents) -> Parents:
     return tuple(children)
 
 
+def reachable(step: Sequence[int], start: int, *, removed: int = 0) -> int:
+    """Nodes reachable from the node set ``start`` in one or more moves along ``step``.
+
+    Parameters
+    ----------
+    step : sequence of int
+        ``step[v]`` is the bitmask of nodes one move away from ``v``: parent masks give
+        ancestors, :func:`children_masks` give descendants.
+    start : int
+        Bitmask of start nodes (included in the result only if reachable again).
+    removed : int, keyword-only
+        Bitmask of nodes that may not be entered.
+
+    Examples
+    --------
+    >>> chain = (0, 0b001, 0b010)  # A -> B -> C
+    >>> reachable(children_masks(chain), 0b001), reachable(chain, 0b100)
+    (6, 3)
+    """
+    reach = 0
+    frontier = start
+    while frontier:
+        nxt = 0
+        f = frontier
+        while f:
+            low = f & -f
+            nxt |= step[low.bit_length() - 1]
+            f ^= low
+        nxt &= ~reach & ~removed
+        reach |= nxt
+        frontier = nxt
+    return reach
+
+
 def edges(parents: Parents) -> list[tuple[int, int]]:
     """Return the edge list ``[(u, v), ...]`` sorted by ``(u, v)``."""
     return sorted(
