@@ -162,3 +162,40 @@ def test_minimal_premise_pins_down_the_same_class(n):
             g = relabel(c.parents, perm)
             same = minimal_separating_statements(d_separation_statements(g)) == list(key)
             assert same == (d_separation_statements(g) == c.statements)
+
+
+def test_classes_over_the_member_bound_are_labeled_from_the_cpdag_when_it_decides(tmp_path):
+    from corr2cause.dataset.sharded import ShardSpec
+
+    classes = [c for c in mec_classes(5) if len(c.members) > 1]
+    spec = ShardSpec(
+        n=5,
+        index=0,
+        mec_ids=tuple(c.mec_id for c in classes),
+        parents=tuple(c.parents for c in classes),
+        splits=("test",) * len(classes),
+        variants=("original",),
+        seed=0,
+        premise_style="full",
+        formats=("parquet",),
+        work_dir=str(tmp_path),
+        max_members=1,  # every class is over the bound
+    )
+    (tmp_path / "done").mkdir()
+    marker = run_shard(spec)
+    decided = set(marker["labeled_from_cpdag"])
+    assert decided and len(decided) + len(marker["skipped"]) == len(classes)
+    rows = ds.dataset(tmp_path / "original" / "items").to_table().to_pylist()
+    assert {r["mec_id"] for r in rows} == decided
+    truth = {c.mec_id: c for c in classes}
+    names = ("entailment", "neutral", "contradiction")
+    per_class = 6 * 10
+    for k, r in enumerate(rows):
+        cls = truth[r["mec_id"]]
+        p, rel = divmod(k % per_class, 6)
+        assert r["label3"] == names[cls.label3()[p, rel]]
+        exact = cls.holds_counts()[p, rel] / len(cls.members)
+        if r["label3"] == "neutral":
+            assert r["fraction"] != r["fraction"]  # NaN: not enumerated
+        else:
+            assert r["fraction"] == exact

@@ -107,7 +107,11 @@ class ClassData:
     counts : numpy.ndarray
         ``(C(n, 2), 6)`` number of members in which each (pair, relation) holds.
     num_members : int
-        Size of the Markov equivalence class.
+        Size of the Markov equivalence class (0 when it was not enumerated).
+    label3_codes : numpy.ndarray, optional
+        For classes too large to enumerate whose every item the CPDAG decides
+        (:func:`~corr2cause.causal.cpdag_decisions.decide_from_cpdag`): the 3-class codes
+        ``(C(n, 2), 6)``; ``counts`` is then unused and fractions are unknown.
     """
 
     n: int
@@ -116,6 +120,7 @@ class ClassData:
     statements: list[Statement]
     counts: np.ndarray
     num_members: int
+    label3_codes: np.ndarray | None = None
 
     @property
     def num_items(self) -> int:
@@ -156,13 +161,17 @@ def relabel_class(data: ClassData, new_label: Sequence[int]) -> ClassData:
     """The same class with node ``v`` renamed ``new_label[v]``; labels are remapped exactly."""
     n = data.n
     index = {pr: k for k, pr in enumerate(pairs(n))}
-    counts = np.empty_like(data.counts)
-    for k, (u, v) in enumerate(pairs(n)):
-        a, b = new_label[u], new_label[v]
-        if a < b:
-            counts[index[(a, b)]] = data.counts[k]
-        else:
-            counts[index[(b, a)]] = data.counts[k][list(_SWAPPED_RELATION_COLUMNS)]
+
+    def remap(table: np.ndarray) -> np.ndarray:
+        out = np.empty_like(table)
+        for k, (u, v) in enumerate(pairs(n)):
+            a, b = new_label[u], new_label[v]
+            if a < b:
+                out[index[(a, b)]] = table[k]
+            else:
+                out[index[(b, a)]] = table[k][list(_SWAPPED_RELATION_COLUMNS)]
+        return out
+
     statements = []
     for i, j, z in data.statements:
         a, b = sorted((new_label[i], new_label[j]))
@@ -174,8 +183,9 @@ def relabel_class(data: ClassData, new_label: Sequence[int]) -> ClassData:
         mec_id=data.mec_id,
         parents=relabel(data.parents, new_label),
         statements=statements,
-        counts=counts,
+        counts=remap(data.counts),
         num_members=data.num_members,
+        label3_codes=None if data.label3_codes is None else remap(data.label3_codes),
     )
 
 

@@ -22,9 +22,11 @@ Representative labeling
 
 Labels
     Exact: the members of the class are enumerated from the CPDAG (Meek closure per orientation)
-    and every relation is counted over them. Enumeration is bounded by ``max_members``;
-    classes over the bound are skipped and counted, never labeled approximately. ``parent`` and
-    ``child`` could be read from the CPDAG alone, but all six relations are counted the same way.
+    and every relation is counted over them. Enumeration is bounded by ``max_members``; a class
+    over the bound is labeled from its CPDAG when
+    :func:`~corr2cause.causal.cpdag_decisions.decide_from_cpdag` decides every item (fractions
+    of neutral items are then unknown), and is otherwise skipped and counted; nothing is ever
+    labeled approximately.
 """
 
 from __future__ import annotations

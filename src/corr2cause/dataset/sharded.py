@@ -35,11 +35,12 @@ import pyarrow.parquet as pq
 
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_bytes, atomic_write_text, atomic_writer
+from corr2cause.causal.cpdag_decisions import UNDECIDED, decide_from_cpdag
 from corr2cause.causal.d_separation import (
     d_separation_statements,
     minimal_separating_statements,
 )
-from corr2cause.causal.markov_equivalence import mec_members
+from corr2cause.causal.markov_equivalence import cpdag, mec_members
 from corr2cause.causal.mec_classes import LABEL3_NAMES, mec_classes, relation_counts
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.compose import (
@@ -176,13 +177,20 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     n = spec.n
     base: list[ClassData] = []
     skipped: list[str] = []
+    from_cpdag: list[str] = []
     kept_splits: list[str] = []
     for mec_id, parents, split in zip(spec.mec_ids, spec.parents, spec.splits, strict=True):
+        codes = None
         try:
             members = mec_members(parents, limit=spec.max_members)
         except OverflowError:
-            skipped.append(mec_id)
-            continue
+            # Too many members to enumerate: label from the CPDAG if it decides every item.
+            codes = decide_from_cpdag(cpdag(parents))
+            if (codes == UNDECIDED).any():
+                skipped.append(mec_id)
+                continue
+            from_cpdag.append(mec_id)
+            members = []
         statements = d_separation_statements(parents)
         if spec.premise_style == "minimal":
             # Keep only what the premise needs: at N = 12 a class has up to 67k statements.
@@ -193,12 +201,18 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
                 mec_id=mec_id,
                 parents=parents,
                 statements=statements,
-                counts=relation_counts(members),
+                counts=relation_counts(members) if members else np.zeros((0, 0), np.int64),
                 num_members=len(members),
+                label3_codes=codes,
             )
         )
         kept_splits.append(split)
-    marker: dict[str, Any] = {"shard": spec.name, "classes": len(base), "skipped": skipped}
+    marker: dict[str, Any] = {
+        "shard": spec.name,
+        "classes": len(base),
+        "skipped": skipped,
+        "labeled_from_cpdag": from_cpdag,
+    }
     files: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = {}
     n_pairs, n_rel = comb(n, 2), len(RELATIONS)
@@ -214,17 +228,24 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         )
         premises = [c.premise(variant.names(n), style=spec.premise_style) for c in classes]
         k = len(classes)
-        if k:
-            cnt = np.stack([c.counts for c in classes]).astype(np.int64)  # (k, P, R)
-            members = np.array([c.num_members for c in classes], dtype=np.int64)[:, None, None]
-            forms = np.stack([swap_forms(c.mec_id, n, seed=spec.seed) for c in classes])
-        else:
-            cnt = np.zeros((0, n_pairs, n_rel), dtype=np.int64)
-            members = np.ones((0, 1, 1), dtype=np.int64)
-            forms = np.zeros((0, n_pairs, n_rel), dtype=np.int8)
-        label = (cnt == members).astype(np.int8).reshape(-1)
-        label3 = np.where(cnt == members, 0, np.where(cnt == 0, 2, 1)).reshape(-1)
-        fraction = (cnt / members).reshape(-1)
+        codes3 = np.zeros((k, n_pairs, n_rel), dtype=np.int64)
+        frac3 = np.zeros((k, n_pairs, n_rel), dtype=np.float64)
+        for ci, c in enumerate(classes):
+            if c.label3_codes is not None:  # decided by the CPDAG; fractions unknown
+                codes3[ci] = c.label3_codes
+                frac3[ci] = np.where(codes3[ci] == 0, 1.0, np.where(codes3[ci] == 2, 0.0, np.nan))
+            else:
+                m = c.num_members
+                codes3[ci] = np.where(c.counts == m, 0, np.where(c.counts == 0, 2, 1))
+                frac3[ci] = c.counts / m
+        forms = (
+            np.stack([swap_forms(c.mec_id, n, seed=spec.seed) for c in classes])
+            if k
+            else np.zeros((0, n_pairs, n_rel), dtype=np.int8)
+        )
+        label3 = codes3.reshape(-1)
+        label = (label3 == 0).astype(np.int8)
+        fraction = frac3.reshape(-1)
         p_idx = np.repeat(np.arange(n_pairs), n_rel)[None, :].repeat(k, 0)
         r_idx = np.tile(np.arange(n_rel), n_pairs)[None, :].repeat(k, 0)
         f_idx = forms.reshape(k, -1).astype(np.int64)
@@ -261,7 +282,7 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
                 pa.array([c.mec_id for c in classes], type=pa.string()),
                 _dict_array(split_index, list(SPLITS)),
                 pa.array(np.full(k, n, dtype=np.int8)),
-                pa.array([c.num_members for c in classes], type=pa.int32()),
+                pa.array([c.num_members or None for c in classes], type=pa.int32()),
                 pa.array(premises, type=pa.string()),
                 _dict_array(np.zeros(k, dtype=np.int32), [vname]),
             ],
@@ -408,9 +429,11 @@ def generate_sharded(
     files: dict[str, str] = {}
     totals: dict[str, dict[str, int]] = {}
     skipped: list[str] = []
+    from_cpdag = 0
     for m in ordered:
         files.update(m["files"])
         skipped += m["skipped"]
+        from_cpdag += len(m["labeled_from_cpdag"])
         for v, c in m["items"].items():
             t = totals.setdefault(v, {})
             for key, val in c.items():
@@ -441,6 +464,7 @@ def generate_sharded(
         "nodes": info,
         "shards": len(specs),
         "skipped_over_member_bound": len(skipped),
+        "labeled_from_cpdag": from_cpdag,
         "items": totals,
         "sha256": dict(sorted(files.items())),
     }
