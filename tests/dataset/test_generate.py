@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corr2cause.dataset.compose import ITEM_COLUMNS
-from corr2cause.dataset.generate import GenerationConfig, _csv_rows, generate_dataset
+from corr2cause.dataset.generate import GenerationConfig, generate_dataset, official_csv_rows
 from corr2cause.dataset.splits import assign_splits, split_targets
 
 
@@ -138,7 +138,10 @@ def test_fast_csv_rows_equal_the_csv_module():
         (f"Premise: {p}\nHypothesis: {h}", lab, n, t)
         for p, h, lab, n, t in zip(*(cols[k] for k in cols), strict=True)
     )
-    assert _csv_rows(cols) == buf.getvalue()
+    got = official_csv_rows(
+        cols["premise"][0], cols["hypothesis"], cols["label"], 3, cols["template"]
+    )
+    assert got == buf.getvalue()
 
 
 def test_existing_output_is_refused_and_overwrite_is_atomic(tmp_path, classes_2_to_4):

@@ -53,6 +53,7 @@ from corr2cause.dataset.compose import (
     swap_forms,
 )
 from corr2cause.dataset.engines import make_engine
+from corr2cause.dataset.generate import official_csv_rows
 from corr2cause.dataset.splits import SPLITS, assign_splits
 from corr2cause.graphs.dag import Parents, mask_to_parents
 
@@ -300,13 +301,14 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
                 # streamed class by class: every row repeats its (long) premise
                 with atomic_writer(vdir / "csv-parts" / s / f"{spec.name}.csv") as fh:
                     for ci in np.flatnonzero(split_index == s_i):
-                        head = '"Premise: ' + premises[ci].replace('"', '""') + "\nHypothesis: "
-                        lo = ci * per_class
+                        rows = range(ci * per_class, (ci + 1) * per_class)
                         fh.write(
-                            "".join(
-                                f'{head}{hyp_dict[hyp_idx[t]]}",{label[t]},{n},'
-                                f"{tmpl_dict[tmpl_idx[t]]}\n"
-                                for t in range(lo, lo + per_class)
+                            official_csv_rows(
+                                premises[ci],
+                                [hyp_dict[hyp_idx[t]] for t in rows],
+                                [int(label[t]) for t in rows],
+                                n,
+                                [tmpl_dict[tmpl_idx[t]] for t in rows],
                             )
                         )
         counts[vname] = {s: int((item_split == s_i).sum()) for s_i, s in enumerate(SPLITS)} | {
