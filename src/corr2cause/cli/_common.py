@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import typer
@@ -54,6 +54,24 @@ def parse_node_range(text: str, *, minimum: int = 2, maximum: int = 7) -> list[i
     if bad:
         raise typer.BadParameter(f"node counts {bad} out of range; supported: {minimum}..{maximum}")
     return sorted(values)
+
+
+def parse_list(text: str | Sequence[str]) -> list[str]:
+    """Split ``"a,b"`` (or repeated options, each possibly comma-separated) into unique items.
+
+    Examples
+    --------
+    >>> parse_list(["original,refactor", "original"])
+    ['original', 'refactor']
+    """
+    parts = [text] if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for part in parts:
+        for item in part.split(","):
+            item = item.strip()
+            if item and item not in out:
+                out.append(item)
+    return out
 
 
 @contextmanager

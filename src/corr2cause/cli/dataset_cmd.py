@@ -10,7 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corr2cause.cli._common import err_console, fail, parse_node_range, progress_bar
+from corr2cause.cli._common import (
+    err_console,
+    fail,
+    parse_list,
+    parse_node_range,
+    progress_bar,
+)
 
 
 def generate(
@@ -63,7 +69,7 @@ def generate(
 ) -> None:
     """Generate the benchmark: official CSV splits, rich tables and a manifest."""
     from corr2cause.dataset.compose import VARIANTS
-    from corr2cause.dataset.generate import GenerationConfig, generate_dataset, parse_list
+    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
 
     ns = parse_node_range(nodes, minimum=2, maximum=26 if samples else 7)
     variants = parse_list(variant)

@@ -21,7 +21,13 @@ from rich.console import Console
 from rich.table import Table
 
 from corr2cause.atomic import atomic_write_text
-from corr2cause.cli._common import err_console, fail, parse_node_range, progress_bar
+from corr2cause.cli._common import (
+    err_console,
+    fail,
+    parse_list,
+    parse_node_range,
+    progress_bar,
+)
 
 DEFAULT_BACKENDS = "oracle,random-uniform,random-proportional,majority"
 
@@ -59,7 +65,7 @@ def pipeline(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Generate the benchmark and evaluate the exact solver and the baselines on it."""
-    from corr2cause.dataset.generate import GenerationConfig, generate_dataset, parse_list
+    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
     from corr2cause.dataset.readers import read_items
     from corr2cause.evaluation.report import write_report
     from corr2cause.evaluation.runner import evaluate
@@ -67,9 +73,7 @@ def pipeline(
     ns = parse_node_range(nodes, minimum=2, maximum=6)
     variants = parse_list(variant)
     specs = parse_list(backends)
-    config = GenerationConfig(
-        nodes=ns, variants=variants, seed=seed, formats=["csv", "parquet"]
-    )
+    config = GenerationConfig(nodes=ns, variants=variants, seed=seed, formats=["csv", "parquet"])
     try:
         config.validate()
     except ValueError as exc:

@@ -16,7 +16,7 @@ only on the seed and the item, so every variant and every node range sees the sa
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import comb
 
@@ -301,21 +301,6 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "variant",
 )
 """Columns of the rich items table; the official ``input`` is ``Premise: ...\\nHypothesis: ...``."""
-
-
-def iter_class_items(
-    data: ClassData,
-    variant: Variant,
-    table: HypothesisTable,
-    *,
-    split: str,
-    seed: int,
-    premise_style: str = "full",
-) -> Iterator[dict[str, object]]:
-    """Yield the items of one class as dicts with :data:`ITEM_COLUMNS` (for small jobs/tests)."""
-    cols = class_columns(data, variant, table, split=split, seed=seed, premise_style=premise_style)
-    for k in range(len(cols["id"])):
-        yield {c: cols[c][k] for c in ITEM_COLUMNS}
 
 
 def class_columns(

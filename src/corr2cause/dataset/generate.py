@@ -110,7 +110,6 @@ class _HashingWriter:
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._sha = hashlib.sha256()
         self._buf = io.StringIO()
-        self.rows = 0
 
     def write(self, text: str) -> None:
         self._buf.write(text)
@@ -319,15 +318,3 @@ def _flush(
                 for row in zip(*(pending[c] for c in keys), strict=True)
             )
         )
-
-
-def parse_list(text: str | Sequence[str]) -> list[str]:
-    """Split ``"a,b"`` (or a list of such strings) into unique items, keeping order."""
-    parts = [text] if isinstance(text, str) else list(text)
-    out: list[str] = []
-    for part in parts:
-        for item in part.split(","):
-            item = item.strip()
-            if item and item not in out:
-                out.append(item)
-    return out
