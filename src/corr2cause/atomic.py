@@ -40,9 +40,7 @@ def atomic_writer(path: str | os.PathLike[str], *, binary: bool = False) -> Iter
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
     try:
         with (
-            os.fdopen(fd, "wb")
-            if binary
-            else os.fdopen(fd, "w", encoding="utf-8", newline="")
+            os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
         ) as fh:
             yield fh
             fh.flush()
@@ -113,10 +111,20 @@ def staged_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    replace_directory(stage, target)
+
+
+def replace_directory(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Move the folder ``source`` to ``target``, replacing an existing ``target``.
+
+    The old ``target`` is first moved aside (one rename), so ``target`` is never a mix of old
+    and new files; it is deleted once the new folder is in place.
+    """
+    source, target = Path(source), Path(target)
     trash = None
     if target.exists():
         trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         os.replace(target, trash / "old")
-    os.replace(stage, target)
+    os.replace(source, target)
     if trash is not None:
         shutil.rmtree(trash, ignore_errors=True)

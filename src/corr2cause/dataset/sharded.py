@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -34,7 +33,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corr2cause import __version__
-from corr2cause.atomic import atomic_write_bytes, atomic_write_text, atomic_writer
+from corr2cause.atomic import (
+    atomic_write_bytes,
+    atomic_write_text,
+    atomic_writer,
+    replace_directory,
+)
 from corr2cause.causal.cpdag_decisions import UNDECIDED, decide_from_cpdag
 from corr2cause.causal.d_separation import (
     d_separation_statements,
@@ -473,10 +477,5 @@ def generate_sharded(
     atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     shutil.rmtree(work / "done")
     args_path.unlink()
-    if out.exists():
-        trash = out.parent / f".{out.name}.old"
-        shutil.rmtree(trash, ignore_errors=True)
-        os.replace(out, trash)
-        shutil.rmtree(trash, ignore_errors=True)
-    os.replace(work, out)
+    replace_directory(work, out)
     return manifest
