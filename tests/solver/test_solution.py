@@ -83,7 +83,9 @@ def _generator_disagreements(n: int, variant_name: str) -> tuple[int, list[str]]
     solver = Solver()
     wrong, items = [], 0
     for data in compose.build_classes(n):
-        for item in compose.iter_class_items(data, variant, table, split="test", seed=0):
+        cols = compose.class_columns(data, variant, table, split="test", seed=0)
+        for k in range(len(cols["id"])):
+            item = {c: cols[c][k] for c in compose.ITEM_COLUMNS}
             items += 1
             sol = solver.solve(item["premise"], item["hypothesis"])
             got = (sol.label, sol.label3, sol.relation, sol.x, sol.y, sol.template)
