@@ -19,9 +19,15 @@ from corr2cause.evaluation.backends.base import Backend, BackendError, Request, 
 
 
 class SequenceClassifierBackend(Backend):
-    """Load a local sequence classifier; subclasses choose the inputs and the valid class."""
+    """Load a local sequence classifier; subclasses choose the inputs and the valid class.
+
+    Subclasses set :attr:`default_max_length` and check the model's head in
+    :meth:`_check_head`; the constructor (and so the options the registry accepts) is shared.
+    """
 
     takes_model = True
+    default_max_length: int | None = None
+    """Token limit when none is given (``None``: the model's own limit)."""
 
     def __init__(
         self,
@@ -35,6 +41,8 @@ class SequenceClassifierBackend(Backend):
         super().__init__(model)
         if batch_size < 1 or (max_length is not None and max_length < 8):
             raise BackendError("batch_size must be positive and max_length at least 8")
+        if max_length is None:
+            max_length = self.default_max_length
         torch, transformers = require_torch()
         self._torch = torch
         path = model_dir(model)
@@ -50,6 +58,10 @@ class SequenceClassifierBackend(Backend):
         self.id2label = {int(k): str(v) for k, v in net.config.id2label.items()}
         self.num_labels = int(net.config.num_labels)
         self.fingerprint = model_fingerprint(path)
+        self._check_head(model)
+
+    def _check_head(self, model: str) -> None:
+        """Raise :class:`BackendError` if the classification head does not fit the backend."""
 
     def params(self) -> dict[str, Any]:
         return {

@@ -35,22 +35,9 @@ class ClassifierBackend(SequenceClassifierBackend):
 
     name = "classifier"
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        batch_size: int = 16,
-        max_length: int | None = None,
-        device: str | None = None,
-        dtype: str = "auto",
-    ) -> None:
-        super().__init__(
-            model,
-            batch_size=batch_size,
-            max_length=max_length or 512,
-            device=device,
-            dtype=dtype,
-        )
+    default_max_length = 512
+
+    def _check_head(self, model: str) -> None:
         if self.num_labels != 2:
             raise BackendError(
                 f"{model}: a classifier needs exactly 2 labels (0 = invalid, 1 = valid), "

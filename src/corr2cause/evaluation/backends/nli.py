@@ -37,18 +37,7 @@ class NLIBackend(SequenceClassifierBackend):
 
     name = "nli"
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        batch_size: int = 16,
-        max_length: int | None = None,
-        device: str | None = None,
-        dtype: str = "auto",
-    ) -> None:
-        super().__init__(
-            model, batch_size=batch_size, max_length=max_length, device=device, dtype=dtype
-        )
+    def _check_head(self, model: str) -> None:
         entail = label_index(self.id2label, "entail")
         if entail is None:
             names = ", ".join(self.id2label[k] for k in sorted(self.id2label))
