@@ -203,11 +203,8 @@ def _read_variant_dir(vdir: Path, split: str) -> list[EvalItem]:
             if not items:
                 raise ValueError(f"{vdir / name}: split {split!r} is empty or does not exist")
             return items
-    if (vdir / "items").is_dir():
-        items = []
-        for table in iter_item_tables(vdir):
-            part = table.filter(pc.equal(table.column("split").cast(pa.string()), gen_split))
-            items += [_row_item(row, LABEL3_VALUES) for row in part.to_pylist()]
+    if (vdir / "items").is_dir() and (vdir / "premises").is_dir():
+        items = read_items(vdir, split=gen_split)  # normalized layout, split pushed down
         if not items:
             raise ValueError(f"{vdir / 'items'}: split {split!r} is empty or does not exist")
         return items
