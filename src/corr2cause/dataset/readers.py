@@ -36,11 +36,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from corr2cause.causal.mec_classes import LABEL3_NAMES
 from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, PARAPHRASED_HYPOTHESES
 
-__all__ = ["LABEL3_VALUES", "DatasetFormatError", "EvalItem", "read_items", "split_input"]
+__all__ = [
+    "LABEL3_VALUES",
+    "DatasetFormatError",
+    "EvalItem",
+    "iter_rows",
+    "read_items",
+    "split_input",
+]
 
-LABEL3_VALUES = ("entailment", "neutral", "contradiction")
+LABEL3_VALUES = LABEL3_NAMES
 """Allowed values of the optional 3-class label."""
 
 _PREMISE_PREFIX = "Premise:"
@@ -346,15 +354,24 @@ def _normalized_rows(path: Path, split: str | None) -> Iterator[tuple[str, dict[
         yield f"item row {number}", row
 
 
-_READERS = {".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}
+_READERS = {
+    ".csv": _csv_rows,
+    ".jsonl": _jsonl_rows,
+    ".ndjson": _jsonl_rows,
+    ".parquet": _parquet_rows,
+}
 
 
-def _iter_rows(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:
+def iter_rows(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Rows of a CSV, JSONL or Parquet file as ``(where, row)``, ``where`` naming the line/row.
+
+    Malformed files raise :class:`DatasetFormatError` naming the file and the line or row.
+    """
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
         raise DatasetFormatError(
-            path, "", f"unknown file type {suffix!r}; expected one of .csv, .jsonl, .parquet"
+            path, "", f"unknown file type {suffix!r}; expected one of {', '.join(_READERS)}"
         )
     return reader(path)
 
@@ -394,7 +411,7 @@ def read_items(path: str | Path, *, split: str | None = None) -> list[EvalItem]:
     normalized = path.is_dir() and (path / "items").is_dir() and (path / "premises").is_dir()
     if not path.is_file() and not normalized:
         raise FileNotFoundError(f"{path}: no such file (nor a normalized variant folder)")
-    rows = _normalized_rows(path, split) if normalized else _iter_rows(path)
+    rows = _normalized_rows(path, split) if normalized else iter_rows(path)
     items: list[EvalItem] = []
     seen: dict[str, str] = {}
     saw_split_column = False

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corr2cause.atomic import atomic_write_bytes, write_jsonl
-from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.readers import EvalItem, iter_rows
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt, messages_to_text
 
 
@@ -83,43 +83,26 @@ def export_prompts(
 
 
 def read_responses(path: str | Path) -> dict[str, str | None]:
-    """Read a response file (``id`` and ``response`` columns; Parquet or JSONL).
+    """Read a response file (``id`` and ``response`` columns; Parquet, JSONL or CSV).
 
     Raises
     ------
     ValueError
-        Naming the file (and line, for JSONL) when a column is missing, an id repeats or a row
+        Naming the file and the line or row when a field is missing, an id repeats or a row
         is not valid JSON.
     """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such response file")
     out: dict[str, str | None] = {}
-    if path.suffix == ".parquet":
-        table = pq.read_table(path)
-        missing = {"id", "response"} - set(table.column_names)
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {sorted(missing)}")
-        rows = zip(
-            table.column("id").to_pylist(), table.column("response").to_pylist(), strict=True
-        )
-        numbered = [(k + 1, i, r) for k, (i, r) in enumerate(rows)]
-    else:
-        numbered = []
-        with open(path, encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}, line {line_no}: not JSON ({exc.msg})") from None
-                if not isinstance(row, dict) or "id" not in row or "response" not in row:
-                    raise ValueError(f"{path}, line {line_no}: need 'id' and 'response' fields")
-                numbered.append((line_no, row["id"], row["response"]))
+    numbered = []
+    for where, row in iter_rows(path):
+        if "id" not in row or "response" not in row:
+            raise ValueError(f"{path}, {where}: need 'id' and 'response' fields")
+        numbered.append((where, row["id"], row["response"]))
     for where, item_id, response in numbered:
         key = str(item_id)
         if key in out:
-            raise ValueError(f"{path}, row {where}: id {key!r} appears twice")
+            raise ValueError(f"{path}, {where}: id {key!r} appears twice")
         out[key] = None if response is None else str(response)
     return out
