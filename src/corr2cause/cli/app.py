@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
 from corr2cause import __version__
-from corr2cause.cli._common import err_console, parse_node_range, progress_bar
+from corr2cause.cli._common import err_console, fail, parse_node_range, progress_bar
+from corr2cause.errors import Corr2CauseError
+
+class _Corr2CauseGroup(TyperGroup):
+    """The root command group: turns every expected failure into one message and exit 2.
+
+    This is the one place where :class:`~corr2cause.errors.Corr2CauseError` becomes a message;
+    any other exception is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Corr2CauseError as exc:
+            raise fail(str(exc)) from None
+
 
 app = typer.Typer(
     name="corr2cause",
+    cls=_Corr2CauseGroup,
     help="Reference toolkit for the Corr2Cause benchmark (Jin et al., ICLR 2024).",
     no_args_is_help=True,
     add_completion=False,

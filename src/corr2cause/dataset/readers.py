@@ -26,6 +26,8 @@ The public interface is :func:`read_items` and :class:`EvalItem`.
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import csv
 import hashlib
 import json
@@ -56,7 +58,7 @@ _HYPOTHESIS_MARK = "Hypothesis:"
 _N_VARIABLES = re.compile(r"closed system of (\d+) variables")
 
 
-class DatasetFormatError(ValueError):
+class DatasetFormatError(Corr2CauseError):
     """A data file that cannot be read as Corr2Cause items.
 
     Attributes

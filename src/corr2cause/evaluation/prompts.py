@@ -33,6 +33,8 @@ Built-in templates live next to this module (``prompts/*.toml``) and are listed 
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import string
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -62,7 +64,7 @@ _BUILTIN_DIR = Path(__file__).with_name("prompts")
 Message = dict[str, str]
 
 
-class PromptError(ValueError):
+class PromptError(Corr2CauseError):
     """A template that cannot be loaded; the message names the file."""
 
 

@@ -10,6 +10,8 @@ The public interface is :func:`load_run`, :func:`render_markdown`, :func:`render
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import html
 import json
 from collections.abc import Sequence
@@ -29,7 +31,7 @@ _PALETTE = (
 )  # fmt: skip
 
 
-class ReportError(ValueError):
+class ReportError(Corr2CauseError):
     """A run directory that cannot be reported (the message names it)."""
 
 

@@ -7,8 +7,10 @@ find it in a premise of several hundred words.
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
 
-class SolverError(ValueError):
+
+class SolverError(Corr2CauseError):
     """Malformed or inconsistent input; the message names the offending sentence.
 
     Attributes

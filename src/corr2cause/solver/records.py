@@ -22,6 +22,8 @@ the destination folder, moved into place only when writing succeeded.
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import csv
 import json
 import os
@@ -35,7 +37,7 @@ from corr2cause.solver.solution import Solution, Solver
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
-class RecordError(ValueError):
+class RecordError(Corr2CauseError):
     """An item file that cannot be read; the message starts with ``path:line:``."""
 
     def __init__(self, path: str | Path, line: int | None, message: str) -> None:

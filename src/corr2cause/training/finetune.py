@@ -48,6 +48,8 @@ The public interface is :class:`FinetuneConfig`, :func:`finetune`, :func:`load_s
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import json
 import math
 import os
@@ -99,7 +101,7 @@ _DEVICES = ("auto", "cpu", "cuda")
 _NOT_FINGERPRINTED = frozenset({"out", "device", "keep_checkpoints"})
 
 
-class FinetuneError(ValueError):
+class FinetuneError(Corr2CauseError):
     """Settings, data or an output folder that a fine-tuning run cannot use."""
 
 

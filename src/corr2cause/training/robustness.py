@@ -38,6 +38,8 @@ The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import json
 import re
 import tempfile
@@ -83,7 +85,7 @@ _NAMES = re.compile(r"closed system of \d+ variables, (.+?)\. All the statistica
 _WORD = re.compile(r"[A-Za-z]\w*")
 
 
-class RobustnessError(ValueError):
+class RobustnessError(Corr2CauseError):
     """A dataset folder or a variant that the robustness experiment cannot use."""
 
 

@@ -21,6 +21,8 @@ Contract (checked for every backend, fakes included, by the shared conformance t
 
 from __future__ import annotations
 
+from corr2cause.errors import Corr2CauseError
+
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -47,7 +49,7 @@ CACHE_KEY_VERSION = 1
 Message = dict[str, str]
 
 
-class BackendError(ValueError):
+class BackendError(Corr2CauseError):
     """A backend that cannot be built or configured (bad spec, missing model, bad option)."""
 
 
