@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import click
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from corr2cause import __version__
 from corr2cause.cli._common import err_console, fail, parse_node_range, progress_bar
 from corr2cause.errors import Corr2CauseError
+
 
 class _Corr2CauseGroup(TyperGroup):
     """The root command group: turns every expected failure into one message and exit 2.

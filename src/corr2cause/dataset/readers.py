@@ -26,8 +26,6 @@ The public interface is :func:`read_items` and :class:`EvalItem`.
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import csv
 import hashlib
 import json
@@ -40,6 +38,7 @@ from typing import Any
 
 from corr2cause.causal.mec_classes import LABEL3_NAMES
 from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, PARAPHRASED_HYPOTHESES
+from corr2cause.errors import Corr2CauseError
 
 __all__ = [
     "LABEL3_VALUES",

@@ -22,8 +22,6 @@ the destination folder, moved into place only when writing succeeded.
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import csv
 import json
 import os
@@ -32,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corr2cause.errors import Corr2CauseError
 from corr2cause.solver.solution import Solution, Solver
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")

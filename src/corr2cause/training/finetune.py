@@ -48,8 +48,6 @@ The public interface is :class:`FinetuneConfig`, :func:`finetune`, :func:`load_s
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import json
 import math
 import os
@@ -68,6 +66,7 @@ import numpy as np
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_text
 from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.errors import Corr2CauseError
 
 __all__ = [
     "CONFIG_FILE",
