@@ -209,5 +209,7 @@ def test_normalized_layout_reads_like_the_flat_table(tmp_path):
         flat = read_items(tmp_path / "flat" / "original" / "items.parquet", split=split)
         norm = read_items(tmp_path / "norm" / "original", split=split)
         assert flat == norm and len(flat) > 0
-    with pytest.raises(FileNotFoundError, match="normalized"):
-        read_items(tmp_path / "norm")
+    # The generated root reads like its only variant folder (issue 11: every layout opens).
+    assert read_items(tmp_path / "norm") == read_items(tmp_path / "norm" / "original")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_items(tmp_path / "absent")

@@ -98,7 +98,8 @@ def evaluate(
 
     Writes OUT/predictions.jsonl, OUT/metrics.json and OUT/run.json, and prints a JSON summary.
     """
-    from corr2cause.dataset.readers import DatasetFormatError, read_items
+    from corr2cause.dataset.readers import DatasetFormatError
+    from corr2cause.dataset.store import read_items
     from corr2cause.evaluation.backends import BackendError, load_backend
     from corr2cause.evaluation.prompts import PromptError, load_prompt
     from corr2cause.evaluation.runner import evaluate as run_evaluation
@@ -210,7 +211,8 @@ def export_prompts(
 
     Score the resulting ``id,response`` file with ``evaluate --model responses:FILE``.
     """
-    from corr2cause.dataset.readers import read_items
+
+    from corr2cause.dataset.store import read_items
     from corr2cause.evaluation.batch import export_prompts as run_export
 
     try:

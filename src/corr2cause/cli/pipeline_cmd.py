@@ -66,7 +66,7 @@ def pipeline(
 ) -> None:
     """Generate the benchmark and evaluate the exact solver and the baselines on it."""
     from corr2cause.dataset.generate import GenerationConfig, generate_dataset
-    from corr2cause.dataset.readers import read_items
+    from corr2cause.dataset.store import read_items
     from corr2cause.evaluation.report import write_report
     from corr2cause.evaluation.runner import evaluate
 

@@ -65,7 +65,8 @@ import numpy as np
 
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_text
-from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.store import read_items
 from corr2cause.errors import Corr2CauseError
 
 __all__ = [
