@@ -27,6 +27,21 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def describe_os_error(exc: OSError) -> str:
+    """One line for an operating-system error: the file, then what went wrong.
+
+    Examples
+    --------
+    >>> describe_os_error(PermissionError(13, "Permission denied", "/data/out"))
+    '/data/out: Permission denied'
+    """
+    reason = exc.strerror or str(exc)
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    if names and str(names[0]) not in reason:
+        return f"{' -> '.join(map(str, names))}: {reason}"
+    return reason
+
+
 def parse_node_range(text: str, *, minimum: int = 2, maximum: int = 7) -> list[int]:
     """Parse ``"2-6"``, ``"4"`` or ``"2,3,5"`` into a sorted list of node counts.
 

@@ -12,15 +12,22 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from corr2cause import __version__
-from corr2cause.cli._common import err_console, fail, parse_node_range, progress_bar
+from corr2cause.cli._common import (
+    describe_os_error,
+    err_console,
+    fail,
+    parse_node_range,
+    progress_bar,
+)
 from corr2cause.errors import Corr2CauseError
 
 
 class _Corr2CauseGroup(TyperGroup):
     """The root command group: turns every expected failure into one message and exit 2.
 
-    This is the one place where :class:`~corr2cause.errors.Corr2CauseError` becomes a message;
-    any other exception is a bug and keeps its traceback.
+    This is the one place where :class:`~corr2cause.errors.Corr2CauseError` and operating
+    system errors (a missing file, a full disk, a read-only folder) become a message; any
+    other exception is a bug and keeps its traceback.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -28,6 +35,8 @@ class _Corr2CauseGroup(TyperGroup):
             return super().invoke(ctx)
         except Corr2CauseError as exc:
             raise fail(str(exc)) from None
+        except OSError as exc:
+            raise fail(describe_os_error(exc)) from None
 
 
 app = typer.Typer(

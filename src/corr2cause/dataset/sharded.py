@@ -32,7 +32,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corr2cause import __version__
 from corr2cause.atomic import (
     atomic_write_bytes,
     atomic_write_text,
@@ -58,6 +57,7 @@ from corr2cause.dataset.compose import (
 )
 from corr2cause.dataset.engines import make_engine
 from corr2cause.dataset.generate import official_csv_rows
+from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
 from corr2cause.graphs.dag import Parents, mask_to_parents
 
@@ -324,6 +324,11 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     return marker
 
 
+def _count_key_order(key: str) -> tuple[int, str]:
+    order = (*SPLITS, "valid")
+    return (order.index(key), "") if key in order else (len(order), key)
+
+
 def plan_shards(
     config: ShardedConfig,
     work_dir: Path,
@@ -461,17 +466,20 @@ def generate_sharded(
                                 sha.update(block)
                 files[f"{v}/{s}.csv"] = sha.hexdigest()
             shutil.rmtree(work / v / "csv-parts")
-    manifest = {
-        "generator": "corr2cause",
-        "version": __version__,
-        "layout": "normalized",
-        "arguments": args,
-        "variants": {v: VARIANTS[v].description for v in config.variants},
+    manifest = new_manifest(
+        "normalized", args, variants={v: VARIANTS[v].description for v in config.variants}
+    )
+    manifest |= {
         "nodes": info,
         "shards": len(specs),
         "skipped_over_member_bound": len(skipped),
         "labeled_from_cpdag": from_cpdag,
-        "items": totals,
+        # fixed key order: a resumed run writes the same bytes as a clean one
+        "items": {
+            v: {k: totals[v][k] for k in sorted(totals[v], key=_count_key_order)}
+            for v in config.variants
+            if v in totals
+        },
         "sha256": dict(sorted(files.items())),
     }
     atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2) + "\n")

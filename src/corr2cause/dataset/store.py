@@ -39,9 +39,8 @@ Examples
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -51,6 +50,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corr2cause.dataset.compose import ITEM_COLUMNS
+from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+from corr2cause.dataset.manifest import load_manifest
 from corr2cause.dataset.readers import (
     DatasetFormatError,
     EvalItem,
@@ -68,6 +69,7 @@ __all__ = [
     "StoreError",
     "canonical_split",
     "config_for_variant",
+    "generate",
     "hf_split_name",
     "open_dataset",
     "read_items",
@@ -184,15 +186,7 @@ def _is_hf_export(folder: Path) -> bool:
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"{path}: not a JSON manifest ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise StoreError(f"{path}: a manifest must be a JSON object, not {type(manifest).__name__}")
-    return manifest
+    return load_manifest(path) if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -449,6 +443,64 @@ def open_dataset(path: str | Path) -> Dataset:
     )
 
 
+def generate(
+    config: GenerationConfig,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Generate a dataset into ``out`` with the writer ``config.layout`` calls for.
+
+    ``layout="auto"`` (the default) writes the flat layout for exhaustive N <= 6 and the
+    normalized, sharded, resumable layout from N = 7 or for sampled classes. Both write the
+    manifest schema of :mod:`corr2cause.dataset.manifest`.
+
+    Parameters
+    ----------
+    config : GenerationConfig
+        What to generate (validated here).
+    out : path-like
+        Output folder; must be absent or empty unless ``overwrite``.
+    overwrite : bool, keyword-only
+        Replace a non-empty folder (atomically, at the end).
+    progress : callable, optional
+        ``progress(stage, done, total)``.
+
+    Returns
+    -------
+    dict
+        The manifest written to ``out/manifest.json``.
+
+    Raises
+    ------
+    GenerationError
+        On bad arguments.
+    FileExistsError, OSError
+        When ``out`` is not empty or cannot be written.
+    """
+    config.validate()
+    if config.resolved_layout == "flat":
+        flat_progress = None
+        if progress is not None:
+            report = progress
+
+            def flat_progress(done: int, total: int) -> None:
+                report("classes", done, total)
+
+        return generate_dataset(out, config, overwrite=overwrite, progress=flat_progress)
+    from corr2cause.dataset.sharded import generate_sharded
+
+    return generate_sharded(
+        out,
+        config.sharded(),
+        engine=config.engine,
+        workers=config.workers,
+        overwrite=overwrite,
+        progress=progress,
+    )
+
+
 def read_items(
     path: str | Path, *, split: str | None = None, variant: str | None = None
 ) -> list[EvalItem]:
@@ -492,7 +544,9 @@ def _filtered(
             yield path, where, row
 
 
-def _split_csv_rows(folder: Path, split: str | None) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+def _split_csv_rows(
+    folder: Path, split: str | None, *, required_columns: tuple[str, ...] = ()
+) -> Iterator[tuple[Path, str, dict[str, Any]]]:
     """Rows of a variant folder that has only the official ``{split}.csv`` files."""
     for s in (split,) if split is not None else SPLITS:
         csv_path = folder / f"{s}.csv"
