@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -390,6 +391,23 @@ class Dataset:
             "generate with --format parquet"
         )
 
+    def fingerprint(self, *, variant: str | None = None) -> str:
+        """SHA-256 identifying the data of one variant (or of the item file).
+
+        For a file, the hash of its bytes; for a folder, the hash of the sorted
+        ``(relative path, file hash)`` pairs of every file under it.
+        """
+        target = self.variant_path(variant)
+        if target.is_file():
+            return _sha256_file(target)
+        digest = hashlib.sha256()
+        for path in sorted(p for p in target.rglob("*") if p.is_file()):
+            rel = path.relative_to(target).as_posix()
+            if any(part.startswith(".") for part in rel.split("/")):
+                continue
+            digest.update(f"{rel}\0{_sha256_file(path)}\n".encode())
+        return digest.hexdigest()
+
     def count(self, *, variant: str | None = None) -> int:
         """Number of items of one variant, every split (from Parquet metadata where possible)."""
         folder = self.variant_path(variant)
@@ -557,6 +575,14 @@ def _split_csv_rows(
         for where, row in iter_rows(csv_path, required_columns=required_columns):
             row.setdefault("split", s)
             yield csv_path, where, row
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _parts(folder: Path) -> list[Path]:
