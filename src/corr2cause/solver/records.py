@@ -138,3 +138,28 @@ def read_records(
     except DatasetFormatError as exc:
         raise RecordError(exc.path, exc.where or None, exc.reason) from None
     return out
+
+
+def prediction(record: Record, solver: Solver, *, explain: bool = False) -> dict[str, Any]:
+    """The prediction record ``corr2cause solve`` writes for one item (one JSON line).
+
+    ``index`` and ``line`` locate the item, ``id`` and ``gold`` are copied when the file has
+    them, then come the fields of :meth:`~corr2cause.solver.Solution.to_dict` (label,
+    label3, fraction, relation, CPDAG, witness graphs) and, with ``explain``, the readable
+    explanation. An item the solver cannot decide gets ``error`` and ``error_type`` instead.
+    """
+    from corr2cause.solver.errors import SolverError
+
+    head: dict[str, Any] = {"index": record.index, "line": record.line}
+    if record.id is not None:
+        head["id"] = record.id
+    if record.label is not None:
+        head["gold"] = record.label
+    try:
+        sol = record.solve(solver)
+    except SolverError as err:
+        return head | {"error": str(err), "error_type": type(err).__name__}
+    out = head | sol.to_dict()
+    if explain:
+        out["explanation"] = sol.explanation()
+    return out
