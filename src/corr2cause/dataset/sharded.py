@@ -56,7 +56,7 @@ from corr2cause.dataset.compose import (
     swap_forms,
 )
 from corr2cause.dataset.engines import make_engine
-from corr2cause.dataset.generate import official_csv_rows
+from corr2cause.dataset.generate import GenerationError, official_csv_rows
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
 from corr2cause.graphs.dag import Parents, mask_to_parents
@@ -133,21 +133,25 @@ class ShardedConfig:
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message on bad arguments."""
         if not self.nodes:
-            raise ValueError("no node counts given")
+            raise GenerationError("no node counts given")
         if self.samples is None and any(not 2 <= n <= 7 for n in self.nodes):
-            raise ValueError("exhaustive generation supports 2..7 nodes; use --samples for more")
+            raise GenerationError(
+                "exhaustive generation supports 2..7 nodes; use --samples for more"
+            )
         if self.samples is not None and any(not 2 <= n <= 26 for n in self.nodes):
-            raise ValueError("sampled generation supports 2..26 nodes")
+            raise GenerationError("sampled generation supports 2..26 nodes")
         unknown = [v for v in self.variants if v not in VARIANTS]
         if unknown or not self.variants:
-            raise ValueError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+            raise GenerationError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
         bad = [f for f in self.formats if f not in ("parquet", "csv")]
         if bad or not self.formats:
-            raise ValueError(f"unknown format(s) {bad}; the sharded layout writes parquet, csv")
+            raise GenerationError(
+                f"unknown format(s) {bad}; the sharded layout writes parquet, csv"
+            )
         if self.premise_style not in PREMISE_STYLES:
-            raise ValueError(f"unknown premise style {self.premise_style!r}")
+            raise GenerationError(f"unknown premise style {self.premise_style!r}")
         if self.shard_size < 1 or self.max_members < 1:
-            raise ValueError("shard size and max members must be positive")
+            raise GenerationError("shard size and max members must be positive")
 
 
 def _dict_array(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:

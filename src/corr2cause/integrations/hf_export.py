@@ -50,7 +50,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corr2cause.atomic import staged_directory
+from corr2cause.dataset.manifest import load_manifest
 from corr2cause.dataset.readers import LABEL3_VALUES
+from corr2cause.errors import Corr2CauseError
 from corr2cause.integrations.sources import (
     LABEL_NAMES,
     config_for_variant,
@@ -77,6 +79,10 @@ ROW_GROUP_ROWS = 10_000
 
 _SPLIT_ORDER = ("train", "dev", "test")
 _VARIANT_ORDER = ("original", "paraphrase", "refactor")
+
+
+class ExportError(Corr2CauseError):
+    """A source that cannot be exported, or an export that would overwrite its own input."""
 
 
 def _value(dtype: str) -> dict[str, Any]:
@@ -225,6 +231,16 @@ class ExportResult:
         }
 
 
+def _refuse_self_overwrite(source: Path, out_dir: Path) -> None:
+    """No export may replace (or live inside) its own source, even with ``overwrite``."""
+    src, dst = source.resolve(), out_dir.resolve()
+    if src == dst or src in dst.parents or dst in src.parents:
+        raise ExportError(
+            f"{out_dir}: the export would overwrite its own source {source}; "
+            "choose an --out outside the source folder"
+        )
+
+
 def _source_variants(source: Path, manifest: dict[str, Any]) -> list[str]:
     """Variant folders to export, official ones first, then in manifest order."""
     listed = list(manifest.get("arguments", {}).get("variants", []))
@@ -250,10 +266,10 @@ def _to_export(table: pa.Table, path: Path) -> pa.Table:
     premise, hypothesis = _text(table, "premise"), _text(table, "hypothesis")
     label = table.column("label").cast(pa.int64())
     if table.num_rows and (pc.min(label).as_py() < 0 or pc.max(label).as_py() > 1):
-        raise ValueError(f"{path}: label values outside 0/1")
+        raise ExportError(f"{path}: label values outside 0/1")
     label3 = pc.index_in(_text(table, "label3"), value_set=pa.array(LABEL3_VALUES))
     if label3.null_count:
-        raise ValueError(f"{path}: label3 values outside {', '.join(LABEL3_VALUES)}")
+        raise ExportError(f"{path}: label3 values outside {', '.join(LABEL3_VALUES)}")
     columns = {
         "id": _text(table, "id"),
         "input": pc.binary_join_element_wise(
@@ -374,7 +390,7 @@ def export_hf(
     from corr2cause.integrations.hf_card import render_card
 
     if max_shard_rows < 1:
-        raise ValueError("max_shard_rows must be at least 1")
+        raise ExportError("max_shard_rows must be at least 1")
     source = Path(source)
     manifest_path = source / "manifest.json"
     if not source.is_dir():
@@ -383,13 +399,11 @@ def export_hf(
         raise FileNotFoundError(
             f"{manifest_path}: not found; is {source} a folder written by `corr2cause generate`?"
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{manifest_path}: invalid JSON: {exc}") from None
+    manifest = load_manifest(manifest_path)
+    _refuse_self_overwrite(source, Path(out_dir))
     variants = _source_variants(source, manifest)
     if not variants:
-        raise ValueError(
+        raise ExportError(
             f"{source}: no variant folder with item tables (items.parquet, items.jsonl or "
             "items/); regenerate with --format csv,parquet"
         )
@@ -409,7 +423,7 @@ def export_hf(
                 splits = _text(chunk, "split")
                 unknown = set(pc.unique(splits).to_pylist()) - set(_SPLIT_ORDER)
                 if unknown:
-                    raise ValueError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
+                    raise ExportError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
                 exported = _to_export(chunk, source / variant)
                 for split in _SPLIT_ORDER:
                     part = exported.filter(pc.equal(splits, split))

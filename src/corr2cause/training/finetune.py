@@ -267,8 +267,22 @@ def load_split(data: str | Path, split: str, *, variant: str = "original") -> li
     corr2cause.dataset.readers.DatasetFormatError
         If the file is malformed.
     """
-    path = find_split_file(data, split, variant=variant)
-    items = read_items(path, split=split if path.suffix == ".parquet" else None)
+    from corr2cause.dataset.store import StoreError, canonical_split, open_dataset
+
+    split = canonical_split(split)
+    try:
+        path = find_split_file(data, split, variant=variant)
+    except FinetuneError as missing:
+        # any other layout the store knows: normalized folders, exports, item files
+        try:
+            dataset = open_dataset(data)
+        except StoreError:
+            raise missing from None
+        name = variant if dataset.kind in ("root", "hf-export") else None
+        items = dataset.items(variant=name, split=split)
+        path = Path(data)
+    else:
+        items = read_items(path, split=split if path.suffix == ".parquet" else None)
     if not items:
         raise FinetuneError(f"{path}: the {split} split is empty")
     return items
