@@ -124,11 +124,13 @@ def stats(
             table.add_row(
                 name,
                 f"{v['items']:,}",
-                f"{v.get('valid_pct', 0):.2f}",
-                f"{v.get('entailment_pct', 0):.2f}",
-                f"{v.get('neutral_pct', 0):.2f}",
-                f"{v.get('contradiction_pct', 0):.2f}",
-                f"{v.get('premise_words', 0):.1f}",
-                f"{v.get('hypothesis_words', 0):.1f}",
+                *(
+                    "-" if v.get(k) is None else f"{v[k]:.2f}"
+                    for k in ("valid_pct", "entailment_pct", "neutral_pct", "contradiction_pct")
+                ),
+                *(
+                    "-" if v.get(k) is None else f"{v[k]:.1f}"
+                    for k in ("premise_words", "hypothesis_words")
+                ),
             )
         console.print(table)

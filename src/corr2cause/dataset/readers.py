@@ -372,6 +372,8 @@ def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict
                         f"expected {len(header)} fields, found {len(cells)} "
                         f"({extra} fields than the header)",
                     )
+                # a file saved with CRLF line ends has them inside quoted fields too
+                cells = [c.replace("\r\n", "\n") if "\r" in c else c for c in cells]
                 yield f"line {start}", dict(zip(header, cells, strict=True))
                 start = reader.line_num + 1
         except csv.Error as exc:

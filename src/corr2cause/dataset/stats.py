@@ -53,8 +53,9 @@ def _summaries(table: pa.Table, key: str | None) -> dict[str, dict[str, Any]]:
             "items": int(row["label_count"]),
             "valid_pct": round(100 * row["label_mean"], 2),
         }
-        for name in LABEL3_NAMES:
-            entry[f"{name}_pct"] = round(100 * row[f"{name}_mean"], 2)
+        for name in LABEL3_NAMES:  # undefined (None) when the data has no 3-class labels
+            share = row[f"{name}_mean"]
+            entry[f"{name}_pct"] = None if share is None else round(100 * share, 2)
         entry["premise_words"] = round(row["premise_words_mean"], 1)
         entry["hypothesis_words"] = round(row["hypothesis_words_mean"], 1)
         out[str(row[key]) if key else "all"] = entry
