@@ -83,12 +83,19 @@ def _fmt(value: Any) -> str:
     return "undefined" if value is None else f"{value:.2f}"
 
 
+def _item_progress(update: Progress) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        update("items", done, total)
+
+    return report
+
+
 def _reuse(data: Path, config: GenerationConfig) -> bool:
     path = data / "manifest.json"
     if not path.is_file():
         return False
     try:
-        return load_manifest(path)["arguments"] == config.flat_arguments()
+        return bool(load_manifest(path)["arguments"] == config.flat_arguments())
     except ManifestError:
         return False
 
@@ -156,12 +163,13 @@ def run(
         for spec in config.backends:
             run_dir = out / "runs" / variant / spec.replace(":", "_").replace("/", "_")
             update = stage(f"{variant}: {spec}")
+            item_progress = _item_progress(update) if update is not None else None
             metrics = evaluate(
                 spec,
                 items,
                 out_dir=run_dir,
                 seed=config.seed,
-                progress=(lambda d, t, u=update: u("items", d, t)) if update else None,
+                progress=item_progress,
                 backend_options={"seed": config.seed} if spec.startswith("random") else None,
                 run_info={"data": str(source), "split": split or "all"},
             )

@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -421,7 +422,7 @@ class Dataset:
         return sum(1 for _ in self.rows(variant=variant, split="all"))
 
 
-def open_dataset(path: str | Path) -> Dataset:
+def open_dataset(path: str | os.PathLike[str]) -> Dataset:
     """Open Corr2Cause data at ``path``, whatever its layout (see the module docstring).
 
     Raises
@@ -520,7 +521,7 @@ def generate(
 
 
 def read_items(
-    path: str | Path, *, split: str | None = None, variant: str | None = None
+    path: str | os.PathLike[str], *, split: str | None = None, variant: str | None = None
 ) -> list[EvalItem]:
     """Items of one variant and split from any location: ``open_dataset(path).items(...)``.
 
