@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +17,18 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+SplitOption = Annotated[
+    str | None,
+    typer.Option(help="Only this split: train, dev (or validation), test, or all."),
+]
+"""The ``--split`` option of every command that reads items."""
+
+VariantOption = Annotated[
+    str | None,
+    typer.Option(help="Variant or Hub config of a generated folder or export (default: original)."),
+]
+"""The ``--variant`` option of every command that reads items from a folder."""
 
 err_console = Console(stderr=True, soft_wrap=True)
 """Console for progress and diagnostics; stdout stays machine-readable."""

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from corr2cause.cli._common import err_console, fail, progress_bar
+from corr2cause.cli._common import VariantOption, err_console, fail, progress_bar
 
 _BACKENDS_HELP = (
     "Backend spec: random-uniform, random-proportional, majority, oracle, openai:MODEL, "
@@ -44,12 +44,7 @@ def evaluate(
             "every row for files."
         ),
     ] = None,
-    variant: Annotated[
-        str | None,
-        typer.Option(
-            help="Variant or Hub config of a generated folder or export (default: original)."
-        ),
-    ] = None,
+    variant: VariantOption = None,
     limit: Annotated[int | None, typer.Option(min=0, help="Only the first K items.")] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, help="Requests in flight (server backends).")

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from corr2cause.cli._common import err_console, fail, progress_bar
+from corr2cause.cli._common import SplitOption, VariantOption, err_console, fail, progress_bar
 
 
 def solve(
@@ -41,13 +41,8 @@ def solve(
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first item that cannot be solved.")
     ] = False,
-    split: Annotated[
-        str | None,
-        typer.Option(help="Only this split (train, dev/validation, test) of a folder or table."),
-    ] = None,
-    variant: Annotated[
-        str | None, typer.Option(help="Variant or Hub config of a generated folder or export.")
-    ] = None,
+    split: SplitOption = None,
+    variant: VariantOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Decide items exactly; write one JSON prediction with its explanation per item.
@@ -126,13 +121,8 @@ def audit(
         Path | None,
         typer.Option("--errata", help="Write the disagreements with witness graphs to this CSV."),
     ] = None,
-    split: Annotated[
-        str | None,
-        typer.Option(help="Only this split (train, dev/validation, test) of a folder or table."),
-    ] = None,
-    variant: Annotated[
-        str | None, typer.Option(help="Variant or Hub config of a generated folder or export.")
-    ] = None,
+    split: SplitOption = None,
+    variant: VariantOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Compare a file's gold labels with the exact labels.
