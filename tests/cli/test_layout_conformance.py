@@ -181,3 +181,13 @@ def test_the_refactor_variant_is_chosen_by_either_name(base: Path) -> None:
     by_config = read_items(base / "hf", variant="perturbation_by_refactorization", split="test")
     assert _key(by_variant) == _key(by_config)
     assert _key(by_variant) != _key(read_items(base / "flat", split="test"))
+
+
+@pytest.mark.parametrize("name", ["root-flat", "variant-flat", "root-normalized", "hf-export"])
+def test_finetune_reads_every_layout(base: Path, name: str) -> None:
+    from corr2cause.training.finetune import load_split
+
+    location = next(x for x in LAYOUTS if x.name == name).make(base)
+    for split in ("train", "dev"):
+        reference = read_items(base / "flat" / "original" / f"{split}.csv")
+        assert _key(load_split(location, split)) == _key(reference), (name, split)

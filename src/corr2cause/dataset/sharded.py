@@ -56,7 +56,7 @@ from corr2cause.dataset.compose import (
     swap_forms,
 )
 from corr2cause.dataset.engines import make_engine
-from corr2cause.dataset.generate import GenerationError, official_csv_rows
+from corr2cause.dataset.generate import OFFICIAL_COLUMNS, GenerationError, official_csv_rows
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
 from corr2cause.graphs.dag import Parents, mask_to_parents
@@ -459,7 +459,7 @@ def generate_sharded(
                 target = work / v / f"{s}.csv"
                 sha = hashlib.sha256()
                 with open(target, "wb") as fh:
-                    header = b"input,label,num_variables,template\n"
+                    header = (",".join(OFFICIAL_COLUMNS) + "\n").encode()
                     fh.write(header)
                     sha.update(header)
                     for spec in specs:
