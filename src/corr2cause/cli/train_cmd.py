@@ -136,7 +136,7 @@ def robustness(
     """Evaluate one model on every variant's test split; report the drops and the shortcut."""
     from corr2cause.dataset.readers import DatasetFormatError
     from corr2cause.evaluation import BackendError
-    from corr2cause.training.robustness import RobustnessError, render_markdown, run_robustness
+    from corr2cause.evaluation.robustness import RobustnessError, render_markdown, run_robustness
 
     variants = [v.strip() for arg in (variant or []) for v in arg.split(",") if v.strip()]
     options = {"batch_size": batch_size, "device": device}
