@@ -81,7 +81,7 @@ class WeightedLossTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
-class EncodedDataset(torch.utils.data.Dataset):
+class EncodedDataset(torch.utils.data.Dataset[dict[str, Any]]):
     """Tokenized items: ``input_ids``, ``attention_mask`` (and ``token_type_ids``), ``labels``."""
 
     def __init__(self, encodings: dict[str, list[list[int]]], labels: Sequence[int]) -> None:
