@@ -129,7 +129,7 @@ def robustness(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate one model on every variant's test split; report the drops and the shortcut."""
-    from corr2cause.training.robustness import render_markdown, run_robustness
+    from corr2cause.evaluation.robustness import render_markdown, run_robustness
 
     variants = [v.strip() for arg in (variant or []) for v in arg.split(",") if v.strip()]
     options = {"batch_size": batch_size, "device": device}

@@ -154,7 +154,7 @@ def has_item_tables(vdir: str | os.PathLike[str]) -> bool:
 
 def count_item_rows(vdir: str | os.PathLike[str]) -> int:
     """Number of items in a generated variant folder (from Parquet metadata where possible)."""
-    return open_dataset(vdir).count()
+    return open_dataset(Path(vdir)).count()
 
 
 def iter_item_tables(
@@ -165,4 +165,4 @@ def iter_item_tables(
     Every table has the columns :data:`ITEM_TABLE_COLUMNS` (some dictionary-encoded), in the
     generator's row order; see :meth:`corr2cause.dataset.store.Dataset.tables`.
     """
-    return open_dataset(vdir).tables(split="all", batch_rows=batch_rows)
+    return open_dataset(Path(vdir)).tables(split="all", batch_rows=batch_rows)

@@ -327,7 +327,8 @@ def run_robustness(
     corr2cause.evaluation.BackendError
         If the model cannot be loaded.
     """
-    from corr2cause.evaluation import evaluate, load_backend
+    from corr2cause.evaluation.backends import load_backend
+    from corr2cause.evaluation.runner import evaluate
 
     found = discover_variants(data)
     if variants:
