@@ -218,11 +218,7 @@ def test_module_level_imports_form_no_cycle() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
-KNOWN_LAZY_CIRCLES = {
-    # GenerationConfig.sharded() imports ShardedConfig lazily; sharded imports
-    # official_csv_rows from generate. Remove once one side's shared code moves down.
-    frozenset({"corr2cause.dataset.generate", "corr2cause.dataset.sharded"}),
-}
+KNOWN_LAZY_CIRCLES: set[frozenset[str]] = set()
 """Lazy circles being worked on; a new one fails, and so does a listed one that is gone."""
 
 

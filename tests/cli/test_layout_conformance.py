@@ -191,3 +191,17 @@ def test_finetune_reads_every_layout(base: Path, name: str) -> None:
     for split in ("train", "dev"):
         reference = read_items(base / "flat" / "original" / f"{split}.csv")
         assert _key(load_split(location, split)) == _key(reference), (name, split)
+
+
+def test_robustness_reads_every_generated_layout(base: Path, tmp_path: Path) -> None:
+    def f1_by_variant(location: Path, out: Path) -> dict[str, tuple]:
+        res = runner.invoke(app, ["robustness", "--model", "oracle", "--data", str(location),
+                                  "--out", str(out), "--json", "-q"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        report = json.loads(res.stdout)
+        return {v: (r["n"], r["f1"], r["accuracy"]) for v, r in report["variants"].items()}
+
+    reference = f1_by_variant(base / "flat", tmp_path / "flat")
+    assert set(reference) == {"original", "refactor"}
+    assert f1_by_variant(base / "normalized", tmp_path / "normalized") == reference
+    assert f1_by_variant(base / "hf", tmp_path / "hf") == reference

@@ -147,7 +147,8 @@ class GenerationConfig:
         if low:
             raise GenerationError(f"node counts {low} out of range (N >= 2)")
         if self.resolved_layout == "normalized":
-            self.sharded().validate()
+            # the normalized writer checks the rest
+            # (:meth:`corr2cause.dataset.sharded.ShardedConfig.from_generation`)
             return
         if self.samples is not None:
             raise GenerationError("sampled classes need the normalized layout (--layout auto)")
@@ -184,22 +185,6 @@ class GenerationConfig:
             "formats": self.output_formats,
             "premise_style": self.premise_style,
         }
-
-    def sharded(self) -> Any:
-        """The normalized writer's arguments (a ``dataset.sharded.ShardedConfig``)."""
-        from corr2cause.dataset.sharded import ShardedConfig
-
-        return ShardedConfig(
-            nodes=list(self.nodes),
-            variants=list(self.variants),
-            seed=self.seed,
-            formats=[f for f in self.output_formats if f != "jsonl"],
-            premise_style=self.premise_style,
-            samples=self.samples,
-            edge_density=self.edge_density,
-            max_members=self.max_members,
-            shard_size=self.shard_size,
-        )
 
 
 class GenerationError(Corr2CauseError):

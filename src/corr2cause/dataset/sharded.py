@@ -56,7 +56,12 @@ from corr2cause.dataset.compose import (
     swap_forms,
 )
 from corr2cause.dataset.engines import make_engine
-from corr2cause.dataset.generate import OFFICIAL_COLUMNS, GenerationError, official_csv_rows
+from corr2cause.dataset.generate import (
+    OFFICIAL_COLUMNS,
+    GenerationConfig,
+    GenerationError,
+    official_csv_rows,
+)
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
 from corr2cause.graphs.dag import Parents, mask_to_parents
@@ -130,8 +135,25 @@ class ShardedConfig:
     max_members: int = 10_000
     shard_size: int = 1000
 
+    @classmethod
+    def from_generation(cls, config: GenerationConfig) -> ShardedConfig:
+        """The normalized writer's arguments of a :class:`GenerationConfig` (validated)."""
+        out = cls(
+            nodes=list(config.nodes),
+            variants=list(config.variants),
+            seed=config.seed,
+            formats=[f for f in config.output_formats if f != "jsonl"],
+            premise_style=config.premise_style,
+            samples=config.samples,
+            edge_density=config.edge_density,
+            max_members=config.max_members,
+            shard_size=config.shard_size,
+        )
+        out.validate()
+        return out
+
     def validate(self) -> None:
-        """Raise ``ValueError`` with a clear message on bad arguments."""
+        """Raise :class:`GenerationError` with a clear message on bad arguments."""
         if not self.nodes:
             raise GenerationError("no node counts given")
         if self.samples is None and any(not 2 <= n <= 7 for n in self.nodes):

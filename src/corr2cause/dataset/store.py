@@ -443,6 +443,9 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
         if not configs:
             raise StoreError(f"{path}: a Hugging Face export without data/<config>/ folders")
         return Dataset(path=path, kind="hf-export", variants=configs)
+    if path.parent.name == "data" and _is_hf_export(path.parent.parent):
+        # one config folder of an export: data/{config}/{split}-*.parquet
+        return Dataset(path=path.parent.parent, kind="hf-export", variants=(path.name,))
     if _is_variant_folder(path):
         return Dataset(
             path=path,
@@ -508,11 +511,11 @@ def generate(
                 report("classes", done, total)
 
         return generate_dataset(out, config, overwrite=overwrite, progress=flat_progress)
-    from corr2cause.dataset.sharded import generate_sharded
+    from corr2cause.dataset.sharded import ShardedConfig, generate_sharded
 
     return generate_sharded(
         out,
-        config.sharded(),
+        ShardedConfig.from_generation(config),
         engine=config.engine,
         workers=config.workers,
         overwrite=overwrite,
