@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -97,7 +97,7 @@ def _emit(lines: Any, output: Path | None) -> None:
     """Write JSON lines to ``output`` atomically, or to stdout."""
     from corr2cause.atomic import atomic_writer
 
-    def write(fh: TextIO) -> None:
+    def write(fh: IO[str]) -> None:
         for line in lines:
             fh.write(line)
             fh.write("\n")

@@ -225,7 +225,7 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _arrow_table(cols: dict[str, list]) -> pa.Table:
+def _arrow_table(cols: dict[str, list[Any]]) -> pa.Table:
     arrays = []
     for f in ITEMS_SCHEMA:
         if f.name in _DICT_COLUMNS:
@@ -329,7 +329,7 @@ def generate_dataset(
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
             for n in config.nodes:
                 table = hypothesis_table(n, variant)
-                pending: dict[str, list] = {c: [] for c in ITEM_COLUMNS}
+                pending: dict[str, list[Any]] = {c: [] for c in ITEM_COLUMNS}
                 for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
                     cols = class_columns(
                         cdata,
@@ -391,7 +391,7 @@ def generate_dataset(
 
 
 def _flush(
-    pending: dict[str, list], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
+    pending: dict[str, list[Any]], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
 ) -> None:
     if not pending["id"]:
         return

@@ -24,6 +24,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from math import comb
 from pathlib import Path
 from typing import Any
@@ -204,7 +205,8 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     work = Path(spec.work_dir)
     marker_path = work / "done" / f"{spec.name}.json"
     if marker_path.is_file():
-        return json.loads(marker_path.read_text())
+        done_marker: dict[str, Any] = json.loads(marker_path.read_text())
+        return done_marker
     n = spec.n
     base: list[ClassData] = []
     skipped: list[str] = []
@@ -330,7 +332,7 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
             for s_i, s in enumerate(SPLITS):
                 # streamed class by class: every row repeats its (long) premise
                 with atomic_writer(vdir / "csv-parts" / s / f"{spec.name}.csv") as fh:
-                    for ci in np.flatnonzero(split_index == s_i):
+                    for ci in np.flatnonzero(split_index == s_i).tolist():
                         rows = range(ci * per_class, (ci + 1) * per_class)
                         fh.write(
                             official_csv_rows(
@@ -487,7 +489,7 @@ def generate_sharded(
                     for spec in specs:
                         part = work / v / "csv-parts" / s / f"{spec.name}.csv"
                         with open(part, "rb") as src:
-                            for block in iter(lambda src=src: src.read(1 << 22), b""):
+                            for block in iter(partial(src.read, 1 << 22), b""):
                                 fh.write(block)
                                 sha.update(block)
                 files[f"{v}/{s}.csv"] = sha.hexdigest()
