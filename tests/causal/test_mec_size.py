@@ -10,7 +10,13 @@ import pytest
 from scipy.stats import chisquare
 
 from corr2cause.causal.markov_equivalence import cpdag, mec_members
-from corr2cause.causal.mec_size import chain_components, count_amos, mec_size, sample_members
+from corr2cause.causal.mec_size import (
+    chain_components,
+    count_amos,
+    list_members,
+    mec_size,
+    sample_members,
+)
 from corr2cause.dataset.sampling import random_dag
 
 
@@ -19,6 +25,7 @@ def test_sizes_of_every_class(n, classes):
     for cls in classes(n):
         p = cpdag(cls.parents)
         assert mec_size(p) == len(cls.members) == count_amos(p.undirected), cls.mec_id
+        assert sorted(list_members(p)) == list(cls.members)
 
 
 def test_sizes_of_random_classes_n8_to_12():
@@ -29,7 +36,7 @@ def test_sizes_of_random_classes_n8_to_12():
         size = mec_size(p)
         assert size == count_amos(p.undirected)
         if size <= 3000:
-            assert size == len(mec_members(p))
+            assert sorted(list_members(p)) == mec_members(p)
 
 
 def test_complete_graph_size_is_factorial():

@@ -23,7 +23,7 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Output folder (absent or empty).")],
     nodes: Annotated[
         str,
-        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 26 with --samples)."),
+        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 64 with --samples)."),
     ] = "2-6",
     variant: Annotated[
         list[str],
@@ -61,7 +61,11 @@ def generate(
     ] = None,
     edge_density: Annotated[float, typer.Option(help="Edge probability of sampled DAGs.")] = 0.3,
     max_members: Annotated[
-        int, typer.Option(help="Sampled classes with more members are skipped (and counted).")
+        int,
+        typer.Option(
+            help="Sampled classes: fractions are exact up to this many members, else estimated "
+            "from this many uniform draws (labels are always exact; no class is skipped)."
+        ),
     ] = 10_000,
     shard_size: Annotated[int, typer.Option(help="Classes per shard (normalized layout).")] = 1000,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
@@ -71,7 +75,7 @@ def generate(
     from corr2cause.dataset.compose import VARIANTS
     from corr2cause.dataset.generate import GenerationConfig, generate_dataset
 
-    ns = parse_node_range(nodes, minimum=2, maximum=26 if samples else 7)
+    ns = parse_node_range(nodes, minimum=2, maximum=64 if samples else 7)
     variants = parse_list(variant)
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
