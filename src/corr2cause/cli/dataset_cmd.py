@@ -68,6 +68,23 @@ def generate(
         ),
     ] = 10_000,
     shard_size: Annotated[int, typer.Option(help="Classes per shard (normalized layout).")] = 1000,
+    sampler: Annotated[
+        str, typer.Option(help="With --samples: edge-density, or uniform (over labeled DAGs).")
+    ] = "edge-density",
+    per_stratum: Annotated[
+        int | None,
+        typer.Option(
+            help="With --samples: stratify classes by size, this many per size bin "
+            "(--samples is then the draw budget)."
+        ),
+    ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="A versioned preset, e.g. 'hard' (N = 7..30, exact labels, size-stratified); "
+            "sets nodes, sampling, premise style and member bound."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -75,6 +92,11 @@ def generate(
     from corr2cause.dataset.compose import VARIANTS
     from corr2cause.dataset.generate import GenerationConfig, generate_dataset
 
+    if tier is not None:
+        from corr2cause.dataset.tiers import tier_config
+
+        preset = tier_config(tier)
+        samples, nodes = preset.samples, ",".join(str(n) for n in preset.nodes)
     ns = parse_node_range(nodes, minimum=2, maximum=64 if samples else 7)
     variants = parse_list(variant)
     unknown = [v for v in variants if v not in VARIANTS]
@@ -104,6 +126,9 @@ def generate(
             shard_size,
             overwrite,
             quiet,
+            sampler=sampler,
+            per_stratum=per_stratum,
+            tier=tier,
         )
         return
     config = GenerationConfig(
@@ -141,19 +166,36 @@ def _generate_normalized(
     shard_size: int,
     overwrite: bool,
     quiet: bool,
+    *,
+    sampler: str = "edge-density",
+    per_stratum: int | None = None,
+    tier: str | None = None,
 ) -> None:
     from corr2cause.dataset.sharded import ShardedConfig, generate_sharded
+    from corr2cause.dataset.tiers import tier_config
 
-    config = ShardedConfig(
-        nodes=ns,
-        variants=variants,
-        seed=seed,
-        formats=[f for f in formats if f != "jsonl"],
-        premise_style=premise_style,
-        samples=samples,
-        edge_density=edge_density,
-        max_members=max_members,
-        shard_size=shard_size,
+    config = (
+        tier_config(
+            tier,
+            variants=variants,
+            seed=seed,
+            formats=[f for f in formats if f != "jsonl"],
+            shard_size=shard_size,
+        )
+        if tier is not None
+        else ShardedConfig(
+            nodes=ns,
+            variants=variants,
+            seed=seed,
+            formats=[f for f in formats if f != "jsonl"],
+            premise_style=premise_style,
+            samples=samples,
+            edge_density=edge_density,
+            max_members=max_members,
+            shard_size=shard_size,
+            sampler=sampler,
+            per_stratum=per_stratum,
+        )
     )
     if "jsonl" in formats:
         err_console.print("note: the normalized layout writes parquet (and csv), not jsonl")

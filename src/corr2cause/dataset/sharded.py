@@ -58,7 +58,9 @@ from corr2cause.dataset.compose import (
 )
 from corr2cause.dataset.engines import make_engine
 from corr2cause.dataset.generate import official_csv_rows
+from corr2cause.dataset.sampling import SAMPLERS
 from corr2cause.dataset.splits import SPLITS, assign_splits
+from corr2cause.dataset.tiers import TIERS
 from corr2cause.graphs.dag import Parents, mask_to_parents
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -141,6 +143,21 @@ class ShardedConfig:
     edge_density: float = 0.3
     max_members: int = 10_000
     shard_size: int = 1000
+    sampler: str = "edge-density"
+    per_stratum: int | None = None
+    tier: str | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        """The arguments as the manifest records them.
+
+        Options added after the first release are left out while at their defaults, so the
+        manifests (and their bytes) of earlier commands do not change.
+        """
+        args = asdict(self)
+        for name in ("sampler", "per_stratum", "tier"):
+            if args[name] == ShardedConfig.__dataclass_fields__[name].default:
+                del args[name]
+        return args
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message on bad arguments."""
@@ -148,6 +165,12 @@ class ShardedConfig:
             raise ValueError("no node counts given")
         if self.samples is None and any(not 2 <= n <= 7 for n in self.nodes):
             raise ValueError("exhaustive generation supports 2..7 nodes; use --samples for more")
+        if self.tier is not None and self.tier not in TIERS:
+            raise ValueError(f"unknown tier {self.tier!r}; choose from {list(TIERS)}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.sampler!r}; choose from {list(SAMPLERS)}")
+        if self.per_stratum is not None and (self.samples is None or self.per_stratum < 1):
+            raise ValueError("--per-stratum needs --samples (the draw budget) and must be >= 1")
         if self.samples is not None and any(not 2 <= n <= 64 for n in self.nodes):
             raise ValueError("sampled generation supports 2..64 nodes")
         if self.samples is not None:
@@ -370,19 +393,18 @@ def plan_shards(
             info[str(n)] = {"classes": len(classes), "mode": "exhaustive"}
             del classes
         else:
-            from corr2cause.dataset.sampling import sample_classes
+            from corr2cause.dataset.sampling import draw_classes
 
-            sampled, draws = sample_classes(
-                n, config.samples, seed=config.seed, edge_density=config.edge_density
+            sampled, info[str(n)] = draw_classes(
+                n,
+                config.samples,
+                seed=config.seed,
+                edge_density=config.edge_density,
+                sampler=config.sampler,
+                per_stratum=config.per_stratum,
             )
             mec_ids = [c.mec_id for c in sampled]
             parents = [c.parents for c in sampled]
-            info[str(n)] = {
-                "classes": len(sampled),
-                "draws": draws,
-                "mode": "sampled",
-                "edge_density": config.edge_density,
-            }
         splits = assign_splits([6 * comb(n, 2)] * len(mec_ids), seed=config.seed, n=n)
         for s, lo in enumerate(range(0, len(mec_ids), config.shard_size)):
             hi = lo + config.shard_size
@@ -441,7 +463,7 @@ def generate_sharded(
         raise FileExistsError(f"{out} exists and is not empty (use --overwrite to replace it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.partial"
-    args = asdict(config)
+    args = config.arguments()
     args_path = work / "arguments.json"
     if work.exists():
         previous = json.loads(args_path.read_text()) if args_path.is_file() else None
@@ -494,6 +516,7 @@ def generate_sharded(
         "version": __version__,
         "layout": "normalized",
         "arguments": args,
+        **({"tier": TIERS[config.tier]["version"]} if config.tier else {}),
         "variants": {v: VARIANTS[v].description for v in config.variants},
         "nodes": info,
         "shards": len(specs),
