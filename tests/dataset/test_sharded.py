@@ -68,9 +68,7 @@ def test_worker_count_does_not_change_bytes_and_resume_skips_done_shards(tmp_pat
 
     work = tmp_path / ".three.partial"
     (work / "done").mkdir(parents=True)
-    from dataclasses import asdict
-
-    (work / "arguments.json").write_text(json.dumps(asdict(config), sort_keys=True) + "\n")
+    (work / "arguments.json").write_text(json.dumps(config.arguments(), sort_keys=True) + "\n")
     specs, _ = plan_shards(config, work)
     first = run_shard(specs[0])
     marker = work / "done" / f"{specs[0].name}.json"

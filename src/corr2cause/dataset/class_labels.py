@@ -42,12 +42,12 @@ import numpy as np
 from corr2cause.causal.d_separation import Statement, d_separation_statements
 from corr2cause.causal.exact_labels import exact_label3
 from corr2cause.causal.markov_equivalence import cpdag
-from corr2cause.causal.mec_classes import relation_counts
 from corr2cause.causal.mec_size import list_members, mec_size, sample_members
+from corr2cause.causal.relations import count_items
 from corr2cause.causal.separators import minimal_separation_statements
 from corr2cause.dataset.compose import ClassData
 from corr2cause.errors import Corr2CauseError
-from corr2cause.graphs.dag import Parents
+from corr2cause.graphs.dag import Parents, pairs
 
 FULL_PREMISE_MAX_NODES = 12
 """Largest ``N`` for ``premise_style="full"``: at most ``C(12, 2) * 2**10 = 67,584``
@@ -133,16 +133,23 @@ def label_class(parents: Parents, *, max_members: int, seed: int, mec_id: str) -
     pdag = cpdag(parents)
     size = mec_size(pdag)
     label3 = exact_label3(pdag)
-    if size <= max_members:
+    exact = size <= max_members
+    if exact:
         members = list_members(pdag)
         if len(members) != size:  # pragma: no cover - Clique-Picking counts what it lists
             raise AssertionError("member list and class size disagree")
-        fraction = relation_counts(members) / size
+    else:
+        digest = int.from_bytes(hashlib.sha256(mec_id.encode()).digest()[:8], "big")
+        members = sample_members(pdag, max_members, seed=[seed, digest])
+    # only neutral items need counting: entailed ones hold in every member, contradicted in none
+    hits = np.where(label3 == 0, len(members), 0).astype(np.float64)
+    neutral = np.argwhere(label3 == 1)
+    prs = pairs(pdag.n)
+    items = [(prs[k][0], prs[k][1], int(r)) for k, r in neutral]
+    hits[tuple(neutral.T)] = count_items(members, items)
+    fraction = hits / len(members)
+    if exact:
         return ClassLabels(size, label3, fraction, fraction, fraction, True, size)
-    digest = int.from_bytes(hashlib.sha256(mec_id.encode()).digest()[:8], "big")
-    draws = sample_members(pdag, max_members, seed=[seed, digest])
-    hits = relation_counts(draws)
-    fraction = hits / max_members
     low, high = wilson_interval(hits, max_members)
     # entailed / contradicted items hold in all / no draws: their interval is exact
     low = np.where(label3 == 0, 1.0, np.where(label3 == 2, 0.0, low))
