@@ -43,7 +43,7 @@ from functools import cache, lru_cache
 
 from corr2cause.causal.exact_labels import close_pdag
 from corr2cause.causal.markov_equivalence import Pdag
-from corr2cause.graphs.dag import Parents
+from corr2cause.graphs.dag import Parents, reachable
 
 
 def chain_components(undirected: tuple[int, ...]) -> list[int]:
@@ -54,17 +54,7 @@ def chain_components(undirected: tuple[int, ...]) -> list[int]:
     for v in range(n):
         if seen >> v & 1 or not undirected[v]:
             continue
-        comp = 1 << v
-        frontier = comp
-        while frontier:
-            nxt = 0
-            f = frontier
-            while f:
-                low = f & -f
-                nxt |= undirected[low.bit_length() - 1]
-                f ^= low
-            frontier = nxt & ~comp
-            comp |= nxt
+        comp = reachable(undirected, 1 << v) | 1 << v
         seen |= comp
         out.append(comp)
     return out

@@ -74,18 +74,7 @@ def _moral_ancestral(parents: Parents, x: int, y: int) -> tuple[list[int], int]:
 
 def _component(nb: list[int], start: int, allowed: int) -> int:
     """Nodes connected to ``start`` inside ``allowed`` (``start`` included)."""
-    comp = 1 << start
-    frontier = comp
-    while frontier:
-        nxt = 0
-        f = frontier
-        while f:
-            low = f & -f
-            f ^= low
-            nxt |= nb[low.bit_length() - 1]
-        frontier = nxt & allowed & ~comp
-        comp |= frontier
-    return comp
+    return reachable(nb, 1 << start, removed=~allowed) | 1 << start
 
 
 def _neighbourhood(nb: list[int], nodes: int) -> int:
