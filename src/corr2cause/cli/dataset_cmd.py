@@ -22,7 +22,7 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Output folder (absent or empty).")],
     nodes: Annotated[
         str,
-        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 26 with --samples)."),
+        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 64 with --samples)."),
     ] = "2-6",
     variant: Annotated[
         list[str],
@@ -60,9 +60,30 @@ def generate(
     ] = None,
     edge_density: Annotated[float, typer.Option(help="Edge probability of sampled DAGs.")] = 0.3,
     max_members: Annotated[
-        int, typer.Option(help="Sampled classes with more members are skipped (and counted).")
+        int,
+        typer.Option(
+            help="Sampled classes: fractions are exact up to this many members, else estimated "
+            "from this many uniform draws (labels are always exact; no class is skipped)."
+        ),
     ] = 10_000,
     shard_size: Annotated[int, typer.Option(help="Classes per shard (normalized layout).")] = 1000,
+    sampler: Annotated[
+        str, typer.Option(help="With --samples: edge-density, or uniform (over labeled DAGs).")
+    ] = "edge-density",
+    per_stratum: Annotated[
+        int | None,
+        typer.Option(
+            help="With --samples: stratify classes by size, this many per size bin "
+            "(--samples is then the draw budget)."
+        ),
+    ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="A versioned preset, e.g. 'hard' (N = 7..30, exact labels, size-stratified); "
+            "sets nodes, sampling, premise style and member bound."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -72,7 +93,7 @@ def generate(
     from corr2cause.dataset.store import generate as generate_data
 
     config = GenerationConfig(
-        nodes=parse_node_range(nodes, minimum=2, maximum=26 if samples else 7),
+        nodes=parse_node_range(nodes, minimum=2, maximum=64 if samples or tier else 7),
         variants=parse_list(variant),
         seed=seed,
         formats=parse_list(fmt) if fmt is not None else None,
@@ -84,6 +105,9 @@ def generate(
         shard_size=shard_size,
         engine=engine,
         workers=workers,
+        sampler=sampler,
+        per_stratum=per_stratum,
+        tier=tier,
     )
     if config.resolved_layout == "normalized" and "jsonl" in config.output_formats:
         err_console.print("note: the normalized layout writes parquet (and csv), not jsonl")

@@ -100,7 +100,13 @@ class GenerationConfig:
         Output layout.
     samples, edge_density, max_members, shard_size
         Sampled classes per N (``None``: enumerate every class), edge probability of sampled
-        DAGs, member bound of sampled classes, classes per shard.
+        DAGs, member bound of exact fractions, classes per shard.
+    sampler, per_stratum
+        Sampled classes: ``edge-density`` or ``uniform`` (over labeled DAGs); stratify by
+        class size with this many classes per size bin.
+    tier : str, optional
+        A versioned preset (:data:`corr2cause.dataset.sharded.TIERS`, e.g. ``hard``) that
+        fixes the nodes, the sampling, the premise style and the member bound.
     engine : {"local", "ray"}
         Where shards run; ``workers`` processes (default: all cores).
     """
@@ -117,13 +123,20 @@ class GenerationConfig:
     shard_size: int = 1000
     engine: str = "local"
     workers: int | None = None
+    sampler: str = "edge-density"
+    per_stratum: int | None = None
+    tier: str | None = None
 
     @property
     def resolved_layout(self) -> str:
         """``flat`` or ``normalized`` (see :data:`LAYOUTS`)."""
         if self.layout != "auto":
             return self.layout
-        big = self.samples is not None or (bool(self.nodes) and max(self.nodes) > 6)
+        big = (
+            self.samples is not None
+            or self.tier is not None
+            or (bool(self.nodes) and max(self.nodes) > 6)
+        )
         return "normalized" if big else "flat"
 
     @property
