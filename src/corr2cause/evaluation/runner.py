@@ -311,6 +311,7 @@ def evaluate(
         relations=[item.relation for item in selected],
         parse_failed=[r["parse_failed"] for r in records],
         request_failed=[r["error"] is not None for r in records],
+        clusters=[item.premise for item in selected],  # premise-level bootstrap
         n_boot=n_boot,
         seed=seed,
     )
@@ -331,7 +332,7 @@ def evaluate(
         "queried": queried,
         "from_cache": from_cache,
         "wall_s": round(wall, 3),
-        "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95},
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "unit": "premise"},
         **{k: v for k, v in info.items() if k in ("data", "data_sha256", "label", "split")},
     }
     write_json(out / "metrics.json", metrics)
