@@ -165,3 +165,33 @@ def test_missing_run_is_a_clear_error(tmp_path: Path) -> None:
         write_report([tmp_path], tmp_path / "r")
     with pytest.raises(ReportError, match="no run"):
         write_report([], tmp_path / "r")
+
+
+def test_graph_task_and_token_sections(tmp_path: Path) -> None:
+    """A graph-task run gets its figure, table and the model's graph in the gallery; token
+    counts in the predictions give the tokens-vs-F1 figure."""
+    from corr2cause.evaluation.graph_task import grade_run
+
+    data = _items_file(tmp_path)
+    items = read_items(data)
+    responses = tmp_path / "responses.jsonl"
+    graph = {"directed": [["A", "C"], ["B", "C"]], "undirected": [], "answer": "Yes"}
+    responses.write_text(
+        "".join(json.dumps({"id": i.id, "response": json.dumps(graph)}) + "\n" for i in items)
+    )
+    run = tmp_path / "graph"
+    evaluate(f"responses:{responses}", items, prompt="graph", out_dir=run, n_boot=0,
+             run_info={"data": str(data)})  # fmt: skip
+    grade_run(run, n_boot=0)
+    predictions = run / "predictions.jsonl"
+    rows = [json.loads(line) for line in predictions.open(encoding="utf-8")]
+    for row in rows:
+        row["completion_tokens"] = 100 * row["num_variables"]
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    _, html_path = write_report([run], tmp_path / "r", n_boot=0, figure_formats=(), gallery=1)
+    page = html_path.read_text(encoding="utf-8")
+    section = page.split('<section id="graph-task">')[1].split("</section>")[0]
+    assert '<figure id="fig-graph_task_by_n">' in section and 'id="table-graph_task"' in section
+    assert "model&#x27;s graph" in page or "model's graph" in page
+    reasoning = page.split('<section id="reasoning">')[1].split("</section>")[0]
+    assert '<figure id="fig-tokens_vs_f1">' in reasoning and "mean completion tokens" in reasoning

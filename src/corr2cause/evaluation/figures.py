@@ -345,23 +345,31 @@ def graph_metrics_by_n(series: Sequence[tuple[str, dict[str, Any]]]) -> Figure:
     """The graph task's metrics by N (one panel per metric, one curve per run)."""
     names = ("skeleton_f1", "v_structure_f1", "orientation_accuracy", "exact_cpdag", "consistent")
     titles = ("skeleton F1", "v-structure F1", "orientation accuracy", "exact CPDAG (%)",
-              "answer follows own graph (%)")  # fmt: skip
-    fig = _figure(11, 2.8)
+              "answer follows\nown graph (%)")  # fmt: skip
+    fig = _figure(11, 2.9)
     axes = fig.subplots(1, len(names), sharey=True)
+    any_undefined = any(
+        block.get(name) is None
+        for _, groups in series
+        for block in groups.values()
+        for name in names
+    )
+    sizes_all = sorted({int(n) for _, groups in series for n in groups if n.isdigit()})
     for ax, name, title in zip(axes, names, titles, strict=True):
-        any_undefined = False
         for k, (label, groups) in enumerate(series):
-            sizes = _n_order(list(groups))
+            sizes = [n for n in _n_order(list(groups)) if n.isdigit()]
             xs = [int(n) for n in sizes if groups[n].get(name) is not None]
             ys = [groups[n][name] for n in sizes if groups[n].get(name) is not None]
             undef = [int(n) for n in sizes if groups[n].get(name) is None]
             ax.plot(xs, ys, marker="o", ms=4, color=_color(k), label=label)
             if undef:
-                any_undefined = True
                 ax.plot(undef, [_UNDEF_Y] * len(undef), "o", mfc="white", mec=_color(k), ms=6)
-        _lane(ax, show=any_undefined)
         ax.set_title(title)
-        ax.set_xlabel("N")
+        ax.set_xlabel("number of variables N")
+        ax.set_xticks(sizes_all)
+    _lane(axes[0], show=any_undefined)  # the y axis is shared: set it once
+    for ax in axes[1:] if any_undefined else ():
+        ax.axhspan(_UNDEF_Y - 4, _UNDEF_Y + 4, color="#f3f3f3", zorder=0)
     axes[0].set_ylabel("×100")
     axes[-1].legend(loc="best", fontsize=7, frameon=False)
     return fig
