@@ -61,3 +61,13 @@ def test_mcnemar_equals_statsmodels(seed: int) -> None:
 def test_mcnemar_without_discordant_items() -> None:
     got = mcnemar([True, False], [True, False])
     assert got["p_exact"] == 1.0 and got["chi2"] is None
+
+
+def test_many_distinct_clusters_are_drawn_directly_with_the_same_moments() -> None:
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 40, size=(400, 2))  # > 256 distinct rows: the direct path
+    assert np.unique(counts, axis=0).shape[0] > 256
+    totals = bootstrap_totals(counts, n_boot=20_000, seed=1)
+    k = counts.shape[0]
+    assert np.allclose(totals.mean(axis=0), k * counts.mean(axis=0), rtol=0.005)
+    assert np.allclose(totals.var(axis=0), k * counts.var(axis=0), rtol=0.05)

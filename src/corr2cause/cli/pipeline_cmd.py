@@ -32,6 +32,11 @@ from corr2cause.cli._common import (
 DEFAULT_BACKENDS = "oracle,random-uniform,random-proportional,majority"
 
 
+def _num(value: float | None) -> str:
+    """Two decimals, or ``undefined`` for a 0/0 metric (``None`` in metrics.json)."""
+    return "undefined" if value is None else f"{value:.2f}"
+
+
 def _results_markdown(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| variant | model | n | F1 | precision | recall | accuracy |",
@@ -39,8 +44,8 @@ def _results_markdown(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['variant']} | {r['model']} | {r['n']} | {r['f1']:.2f} | "
-            f"{r['precision']:.2f} | {r['recall']:.2f} | {r['accuracy']:.2f} |"
+            f"| {r['variant']} | {r['model']} | {r['n']} | {_num(r['f1'])} | "
+            f"{_num(r['precision'])} | {_num(r['recall'])} | {_num(r['accuracy'])} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -142,10 +147,10 @@ def pipeline(
             r["variant"],
             r["model"],
             str(r["n"]),
-            f"{r['f1']:.2f}",
-            f"{r['precision']:.2f}",
-            f"{r['recall']:.2f}",
-            f"{r['accuracy']:.2f}",
+            _num(r["f1"]),
+            _num(r["precision"]),
+            _num(r["recall"]),
+            _num(r["accuracy"]),
         )
     Console().print(table)
     err_console.print(f"results: {out / 'results.md'}, report: {out / 'report'}")

@@ -217,16 +217,18 @@ def bootstrap_details(
         Metric name -> ``{"ci": [low, high] or None, "undefined_resamples": int}``.
     """
     rows = np.asarray(counts, dtype=np.int64)
-    if rows.ndim == 1:  # run totals: every item is a cluster of one
+    multiplicity = None
+    if rows.ndim == 1:  # run totals: every item is a cluster of one, of one of four types
         if rows.shape != (4,):
             raise ValueError("counts must be (tp, fp, fn, tn)")
-        rows = np.repeat(np.eye(4, dtype=np.int64), np.maximum(rows, 0), axis=0)
+        rows, multiplicity = np.eye(4, dtype=np.int64), np.maximum(rows, 0)
     if rows.ndim != 2 or rows.shape[1] != 4:
         raise ValueError("cluster counts must have shape (K, 4)")
-    if n_boot <= 0 or rows.shape[0] == 0 or int(rows.sum()) == 0:
+    weights = np.ones(rows.shape[0], np.int64) if multiplicity is None else multiplicity
+    if n_boot <= 0 or rows.shape[0] == 0 or int(weights @ rows.sum(axis=1)) == 0:
         return {}
-    point = _metric_arrays(rows.sum(axis=0))
-    totals = bootstrap_totals(rows, n_boot=n_boot, seed=seed)
+    point = _metric_arrays(weights @ rows)
+    totals = bootstrap_totals(rows, n_boot=n_boot, seed=seed, multiplicity=multiplicity)
     values = _metric_arrays(totals)
     out: dict[str, dict[str, Any]] = {}
     for name in METRIC_NAMES:
@@ -246,7 +248,7 @@ def _block(
     pred: IntArray,
     parse_failed: npt.NDArray[np.bool_],
     request_failed: npt.NDArray[np.bool_],
-    clusters: Sequence[Hashable] | None,
+    clusters: npt.NDArray[np.int64] | None,
     *,
     n_boot: int,
     seed: int,
@@ -258,13 +260,14 @@ def _block(
     block["request_failures"] = int(request_failed.sum())
     block["gold_valid"] = tp + fn
     block["predicted_valid"] = tp + fp
-    rows = cluster_counts(_one_hot(gold, pred), clusters)
-    details = bootstrap_details(rows, n_boot=n_boot, seed=seed) if gold.size else {}
+    rows = cluster_counts(_one_hot(gold, pred), clusters) if clusters is not None else None
+    source: Any = counts if rows is None else rows
+    details = bootstrap_details(source, n_boot=n_boot, seed=seed) if gold.size else {}
     block["ci95"] = {name: d["ci"] for name, d in details.items()}
     block["ci95_undefined_resamples"] = {
         name: d["undefined_resamples"] for name, d in details.items() if d["undefined_resamples"]
     }
-    block["clusters"] = int(rows.shape[0])
+    block["clusters"] = int(gold.size if rows is None else rows.shape[0])
     block["confusion_matrix"] = [[tn, fp], [fn, tp]]
     return block
 
@@ -324,7 +327,10 @@ def compute_metrics(
     rf = np.zeros(n, bool) if request_failed is None else np.asarray(request_failed, dtype=bool)
     if clusters is not None and len(clusters) != n:
         raise ValueError(f"clusters: {len(clusters)} keys for {n} items")
-    keys = list(clusters) if clusters is not None else None
+    keys: npt.NDArray[np.int64] | None = None
+    if clusters is not None:  # factorize once; groups then slice integer codes
+        code_of: dict[Hashable, int] = {}
+        keys = np.fromiter((code_of.setdefault(c, len(code_of)) for c in clusters), np.int64, n)
     result = _block(g, p, pf, rf, keys, n_boot=n_boot, seed=seed)
     result["bootstrap_unit"] = "item" if keys is None else "cluster"
     for name, group_keys in (("by_num_variables", num_variables), ("by_relation", relations)):
@@ -342,7 +348,7 @@ def compute_metrics(
                 p[idx],
                 pf[idx],
                 rf[idx],
-                None if keys is None else [keys[i] for i in idx],
+                None if keys is None else keys[idx],
                 n_boot=n_boot,
                 seed=seed,
             )

@@ -65,15 +65,19 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-def cluster_counts(rows: npt.ArrayLike, clusters: Sequence[Hashable] | None = None) -> IntArray:
+def cluster_counts(
+    rows: npt.ArrayLike,
+    clusters: Sequence[Hashable] | npt.NDArray[np.integer[Any]] | None = None,
+) -> IntArray:
     """Sum per-item count rows within each cluster.
 
     Parameters
     ----------
     rows : array_like of shape (n, k)
         One count vector per item (e.g. one-hot ``(tp, fp, fn, tn)``).
-    clusters : sequence of hashable, optional
+    clusters : sequence of hashable or integer array, optional
         Cluster key of each item (e.g. its premise). ``None``: every item is its own cluster.
+        An integer NumPy array of codes is grouped without a Python loop.
 
     Returns
     -------
@@ -92,16 +96,30 @@ def cluster_counts(rows: npt.ArrayLike, clusters: Sequence[Hashable] | None = No
         return data
     if len(clusters) != data.shape[0]:
         raise ValueError(f"{len(clusters)} cluster keys for {data.shape[0]} items")
-    index: dict[Hashable, int] = {}
-    codes = np.fromiter(
-        (index.setdefault(c, len(index)) for c in clusters), np.int64, len(clusters)
-    )
-    out = np.zeros((len(index), data.shape[1]), dtype=np.int64)
+    if isinstance(clusters, np.ndarray) and clusters.dtype.kind in "iu":
+        # integer codes: clusters in order of first appearance, without a Python loop
+        uniq, first, inverse = np.unique(clusters, return_index=True, return_inverse=True)
+        rank = np.empty(uniq.size, np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(uniq.size)
+        codes, size = rank[inverse.reshape(-1)], int(uniq.size)
+    else:
+        index: dict[Hashable, int] = {}
+        codes = np.fromiter(
+            (index.setdefault(c, len(index)) for c in clusters), np.int64, len(clusters)
+        )
+        size = len(index)
+    out = np.zeros((size, data.shape[1]), dtype=np.int64)
     np.add.at(out, codes, data)
     return out
 
 
-def bootstrap_totals(counts: npt.ArrayLike, *, n_boot: int, seed: int) -> IntArray:
+def bootstrap_totals(
+    counts: npt.ArrayLike,
+    *,
+    n_boot: int,
+    seed: int,
+    multiplicity: npt.ArrayLike | None = None,
+) -> IntArray:
     """Resampled totals of cluster count vectors (the cluster bootstrap).
 
     Each of the ``n_boot`` resamples draws ``K`` clusters (``K`` = number of rows) uniformly
@@ -115,6 +133,9 @@ def bootstrap_totals(counts: npt.ArrayLike, *, n_boot: int, seed: int) -> IntArr
         Number of resamples.
     seed : int
         Seed of the resampling.
+    multiplicity : array_like of int, optional
+        How many clusters each row stands for (rows are then distinct types; ``K`` is the
+        sum). The item bootstrap passes the four one-hot rows with the confusion counts.
 
     Returns
     -------
@@ -124,14 +145,45 @@ def bootstrap_totals(counts: npt.ArrayLike, *, n_boot: int, seed: int) -> IntArr
     -----
     Identical rows are merged into types first and the number drawn of each type comes from
     one multinomial draw, which has exactly the distribution of summing ``K`` uniform draws.
+    With more than 256 distinct rows the clusters are drawn one by one instead (the same
+    distribution, cheaper there).
     """
     data = np.asarray(counts, dtype=np.int64)
     if data.ndim != 2 or data.shape[0] == 0:
         raise ValueError("need at least one cluster")
-    types, freq = np.unique(data, axis=0, return_counts=True)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(data.shape[0], freq / freq.sum(), size=n_boot)
-    return np.asarray(draws @ types, dtype=np.int64)
+    if multiplicity is None:
+        types, freq = np.unique(data, axis=0, return_counts=True)
+        if types.shape[0] > _MAX_TYPES:  # many distinct clusters: draw them directly
+            return _direct_totals(data, n_boot=n_boot, rng=rng)
+    else:
+        freq = np.asarray(multiplicity, dtype=np.int64)
+        keep = freq > 0
+        types, freq = data[keep], freq[keep]
+        order = np.lexsort(types.T[::-1])  # np.unique's row order: same draws either way
+        types, freq = types[order], freq[order]
+    draws = rng.multinomial(int(freq.sum()), freq / freq.sum(), size=n_boot)
+    # float64 matmul (BLAS) is exact for counts below 2**53 and far faster than int64
+    totals = draws.astype(np.float64) @ types.astype(np.float64)
+    return np.rint(totals).astype(np.int64)
+
+
+_MAX_TYPES = 256
+"""Above this many distinct cluster vectors, clusters are drawn directly (cheaper)."""
+
+
+def _direct_totals(data: IntArray, *, n_boot: int, rng: np.random.Generator) -> IntArray:
+    """Totals of ``K`` clusters drawn uniformly with replacement, ``n_boot`` times."""
+    k = data.shape[0]
+    out = np.empty((n_boot, data.shape[1]), dtype=np.int64)
+    values = data.astype(np.float64)
+    step = max(1, 8_000_000 // k)
+    for start in range(0, n_boot, step):
+        rows = min(n_boot, start + step) - start
+        idx = rng.integers(0, k, size=(rows, k)) + (np.arange(rows) * k)[:, None]
+        times = np.bincount(idx.reshape(-1), minlength=rows * k).reshape(rows, k)
+        out[start : start + rows] = np.rint(times.astype(np.float64) @ values).astype(np.int64)
+    return out
 
 
 def percentile_interval(
