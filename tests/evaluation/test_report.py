@@ -192,6 +192,8 @@ def test_graph_task_and_token_sections(tmp_path: Path) -> None:
     page = html_path.read_text(encoding="utf-8")
     section = page.split('<section id="graph-task">')[1].split("</section>")[0]
     assert '<figure id="fig-graph_task_by_n">' in section and 'id="table-graph_task"' in section
-    assert "model&#x27;s graph" in page or "model's graph" in page
+    assert "model's graph" in page
+    # the harness could not read a verdict from JSON here; the gallery shows the graph answer
+    assert "JSON answer yes, its own graph implies" in page
     reasoning = page.split('<section id="reasoning">')[1].split("</section>")[0]
     assert '<figure id="fig-tokens_vs_f1">' in reasoning and "mean completion tokens" in reasoning

@@ -415,8 +415,10 @@ def _failures(ctx: _Context, per_run: int) -> list[dict[str, Any]]:
                 sol = solver.solve(item.premise, item.hypothesis)
             except SolverError:
                 continue
+            graded = graph_items.get(item.id, {})
             cards.append({"run": run.label, "record": r, "item": item, "solution": sol,
-                          "graph": graph_items.get(item.id, {}).get("graph")})  # fmt: skip
+                          "graph": graded.get("graph"), "graph_answer": graded.get("answer"),
+                          "implied": graded.get("implied")})  # fmt: skip
     return cards
 
 
@@ -460,7 +462,18 @@ def _card_html(card: dict[str, Any], figs: _Figures, k: int) -> str:
         f"{'valid' if item.label else 'invalid'} ({e(sol.label3)}; holds in {sol.holds} of "
         f"{sol.members} member DAGs) · <b>Model:</b> "
         f"{'valid' if int(record['pred']) else 'invalid'}"
-        f" (read as {e(str(record.get('parsed')))})</p>"
+        f" (read as {e(str(record.get('parsed')))})"
+        + (
+            ""
+            if card.get("graph_answer") is None
+            else f" · <b>Graph task:</b> JSON answer {'yes' if card['graph_answer'] else 'no'}"
+            + (
+                ""
+                if card.get("implied") is None
+                else f", its own graph implies {'yes' if card['implied'] else 'no'}"
+            )
+        )
+        + "</p>"
         f"<pre>{e(raw)}</pre>{drawing}</div>"
     )
 
