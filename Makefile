@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= test,hf,ray,large,datasets,inspect,lm-eval
+EXTRAS ?= test,hf,ray,large,report,datasets,inspect,lm-eval
 OUT ?= out
 
 .PHONY: setup run test test-all lint bench clean

@@ -413,3 +413,14 @@ def test_named_graphs_already_in_representative_labeling(
     _, _, rep_mask, entailed, neutral = HAND_MEC[dag.name]
     assert cls.mask == rep_mask
     assert _class_label_table(cls) == _label_table(dag.n, entailed, neutral)
+
+
+def test_label3_codes_is_the_all_none_some_rule() -> None:
+    from corr2cause.causal.mec_classes import LABEL3_NAMES, label3_codes
+
+    for members in range(1, 7):
+        for holds in range(members + 1):
+            name = (
+                "entailment" if holds == members else "contradiction" if holds == 0 else "neutral"
+            )
+            assert LABEL3_NAMES[int(label3_codes(holds, members))] == name

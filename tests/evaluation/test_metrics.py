@@ -15,13 +15,18 @@ from sklearn.metrics import (
 from corr2cause.evaluation.metrics import bootstrap_intervals, compute_metrics, confusion_counts
 
 
-def _sk(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    kw = {"zero_division": 0}
+def _pct(value: float) -> float | None:
+    return None if np.isnan(value) else round(100 * float(value), 2)
+
+
+def _sk(gold: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
+    """scikit-learn's metrics with ``zero_division=nan``: 0/0 is undefined (None), not 0."""
+    kw = {"zero_division": np.nan}
     return {
-        "f1": round(100 * f1_score(gold, pred, **kw), 2),
-        "precision": round(100 * precision_score(gold, pred, **kw), 2),
-        "recall": round(100 * recall_score(gold, pred, **kw), 2),
-        "accuracy": round(100 * accuracy_score(gold, pred), 2),
+        "f1": _pct(f1_score(gold, pred, **kw)),
+        "precision": _pct(precision_score(gold, pred, **kw)),
+        "recall": _pct(recall_score(gold, pred, **kw)),
+        "accuracy": _pct(accuracy_score(gold, pred)),
     }
 
 
@@ -63,7 +68,7 @@ def test_degenerate_cases_match_sklearn(gold: list[int], pred: list[int]) -> Non
             np.array(gold), np.array(pred)
         )
     else:
-        assert got["n"] == 0 and got["f1"] == 0.0 and got["ci95"] == {}
+        assert got["n"] == 0 and got["f1"] is None and got["ci95"] == {}
 
 
 def test_failure_counts_and_group_order() -> None:
@@ -112,3 +117,59 @@ def test_confusion_counts_validate() -> None:
         confusion_counts([0, 1], [0])
     with pytest.raises(ValueError, match="0 or 1"):
         confusion_counts([0, 2], [0, 1])
+
+
+def test_undefined_metrics_are_none_not_zero() -> None:
+    got = compute_metrics([0, 0, 1], [0, 0, 0], relations=["a", "a", "b"], n_boot=100)
+    assert got["precision"] is None and got["f1"] == 0.0 and got["recall"] == 0.0
+    group = got["by_relation"]["a"]  # no valid item, none predicted valid
+    assert group["f1"] is None and group["precision"] is None and group["recall"] is None
+    assert group["accuracy"] == 100.0
+    assert group["ci95"]["f1"] is None and group["ci95"]["accuracy"] == [100.0, 100.0]
+
+
+def test_perfect_model_on_three_valid_items_has_a_degenerate_interval() -> None:
+    """0/0 resamples are left out (and counted), not scored 0: the interval is [100, 100]."""
+    gold = [1, 1, 1] + [0] * 97
+    got = compute_metrics(gold, gold, n_boot=2000, seed=3)
+    assert got["f1"] == 100.0 and got["ci95"]["f1"] == [100.0, 100.0]
+    # P(no valid item among 100 draws) = 0.97**100 ~ 4.8 %: about 95 of 2000 resamples
+    left_out = got["ci95_undefined_resamples"]["f1"]
+    assert 50 < left_out < 150
+
+
+def test_cluster_bootstrap_matches_explicit_cluster_resampling() -> None:
+    """Resampling count types equals drawing whole premises with replacement, by brute force."""
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(1, 30, 60)  # 60 premises with 1..29 items
+    clusters = np.repeat(np.arange(60), sizes)
+    hard = rng.random(60) < 0.3  # a misread premise gets most of its items wrong
+    gold = (rng.random(clusters.size) < 0.2).astype(int)
+    wrong = rng.random(clusters.size) < np.where(hard[clusters], 0.7, 0.05)
+    pred = np.where(wrong, 1 - gold, gold)
+    fast = compute_metrics(gold, pred, clusters=clusters.tolist(), n_boot=4000, seed=0)
+    members = [np.flatnonzero(clusters == c) for c in range(60)]
+    f1s = []
+    for _ in range(4000):
+        idx = np.concatenate([members[c] for c in rng.integers(0, 60, 60)])
+        g, p = gold[idx], pred[idx]
+        tp = int(((g == 1) & (p == 1)).sum())
+        wrong_count = int((g != p).sum())
+        if 2 * tp + wrong_count:
+            f1s.append(100 * 2 * tp / (2 * tp + wrong_count))
+    slow = np.quantile(f1s, [0.025, 0.975])
+    low, high = fast["ci95"]["f1"]
+    assert abs(low - slow[0]) < 2.0 and abs(high - slow[1]) < 2.0
+    assert fast["bootstrap_unit"] == "cluster" and fast["clusters"] == 60
+    # clustered errors: the premise-level interval is wider than the item-level one
+    items = compute_metrics(gold, pred, n_boot=4000, seed=0)["ci95"]["f1"]
+    assert high - low > 1.3 * (items[1] - items[0])
+
+
+def test_singleton_clusters_equal_the_item_bootstrap() -> None:
+    rng = np.random.default_rng(2)
+    gold = (rng.random(300) < 0.3).astype(int)
+    pred = np.where(rng.random(300) < 0.8, gold, 1 - gold)
+    a = compute_metrics(gold, pred, clusters=list(range(300)), n_boot=500, seed=4)
+    b = compute_metrics(gold, pred, n_boot=500, seed=4)
+    assert a["ci95"] == b["ci95"]

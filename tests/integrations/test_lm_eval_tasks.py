@@ -56,7 +56,9 @@ def test_aggregations_match_scikit_learn():
     assert hooks.f1_valid(pairs) == pytest.approx(metrics.f1_score(gold, pred))
     assert hooks.precision_valid(pairs) == pytest.approx(metrics.precision_score(gold, pred))
     assert hooks.recall_valid(pairs) == pytest.approx(metrics.recall_score(gold, pred))
-    assert hooks.f1_valid([(0, 0)]) == hooks.precision_valid([(1, 0)]) == 0.0
+    # 0/0 is undefined (None, null in lm-eval's JSON), not 0
+    assert hooks.f1_valid([(0, 0)]) is None and hooks.precision_valid([(1, 0)]) is None
+    assert hooks.recall_valid([(0, 1)]) is None and hooks.recall_valid([(1, 0)]) == 0.0
 
 
 def test_per_document_results():
@@ -158,6 +160,7 @@ def test_both_tasks_on_a_tiny_local_hf_model(official_test_path, tmp_path):
     for task in ("corr2cause", "corr2cause_gen"):
         result = out["results"][task]
         assert result["sample_len"] == 4
-        assert all(0.0 <= result[f"{m},none"] <= 1.0 for m in METRICS)
+        values = [result[f"{m},none"] for m in METRICS]
+        assert all(v is None or 0.0 <= v <= 1.0 for v in values)  # None: 0/0, undefined
     (doc,) = out["samples"]["corr2cause"][:1]
     assert doc["arguments"][1][1] == " Yes"

@@ -20,6 +20,7 @@ from corr2cause.causal.markov_equivalence import (
 from corr2cause.causal.mec_classes import (
     LABEL3_NAMES,
     MecClass,
+    label3_codes,
     mec_classes,
     relation_counts,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "cpdag",
     "d_separation_statements",
     "is_d_separated",
+    "label3_codes",
     "marginally_dependent_pairs",
     "markov_equivalent",
     "mec_classes",

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from math import factorial
 
 import numpy as np
+import numpy.typing as npt
 
 from corr2cause.causal.markov_equivalence import mec_members
 from corr2cause.causal.relations import RELATIONS, RelationEvaluator
@@ -38,6 +39,36 @@ from corr2cause.graphs.enumeration import DagCatalog, enumerate_dags
 
 LABEL3_NAMES: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
 """Names of the 3-class labels."""
+
+
+def label3_codes(holds: npt.ArrayLike, members: int) -> npt.NDArray[np.int8]:
+    """The all / none / some rule: 3-class codes from how many members a relation holds in.
+
+    This is the one definition of the 3-class label (SPEC section 1): a relation that holds
+    in **all** ``members`` DAGs of the class is entailed (0), in **none** contradicted (2),
+    in **some** neutral (1). Index :data:`LABEL3_NAMES` with the code for the name; the
+    binary label is ``code == 0``.
+
+    Parameters
+    ----------
+    holds : int or array_like of int
+        Number of member DAGs in which the relation holds.
+    members : int
+        Number of member DAGs of the class (at least 1).
+
+    Returns
+    -------
+    numpy.ndarray of int8, same shape as ``holds``
+
+    Examples
+    --------
+    >>> label3_codes([3, 1, 0], 3).tolist()
+    [0, 1, 2]
+    >>> LABEL3_NAMES[int(label3_codes(2, 4))]
+    'neutral'
+    """
+    counts = np.asarray(holds)
+    return np.where(counts == members, 0, np.where(counts == 0, 2, 1)).astype(np.int8)
 
 
 @dataclass(frozen=True)
@@ -92,9 +123,7 @@ class MecClass:
 
     def label3(self) -> np.ndarray:
         """Array ``(num_pairs, 6)`` of 3-class labels: 0 entailment, 1 neutral, 2 contradiction."""
-        counts = self.holds_counts()
-        m = len(self.members)
-        return np.where(counts == m, 0, np.where(counts == 0, 2, 1)).astype(np.int8)
+        return label3_codes(self.holds_counts(), len(self.members))
 
     def labels(self) -> np.ndarray:
         """Array ``(num_pairs, 6)`` of binary labels (1 = valid = entailed)."""

@@ -182,14 +182,71 @@ def report(
         list[Path], typer.Argument(help="Run directories written by `corr2cause evaluate`.")
     ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write report.md and report.html.")
+        Path, typer.Option("--out", "-o", help="Folder for report.html/.md, figures/, tables/.")
     ] = Path("report"),
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Items file for the gallery of failing items (default: the runs' data)."),
+    ] = None,
+    allow_different_data: Annotated[
+        bool, typer.Option(help="Pair runs on different data anyway (on their shared items).")
+    ] = False,
+    gallery: Annotated[int, typer.Option(min=0, help="Failing items shown per run.")] = 4,
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="Bootstrap resamples of the paired comparisons.")
+    ] = 1000,
+    formats: Annotated[
+        str, typer.Option(help="Figure files to write, comma-separated (png,pdf,svg; '' none).")
+    ] = "png,pdf",
 ) -> None:
-    """Compare evaluation runs: a Markdown and a self-contained HTML report with plots."""
+    """Compare evaluation runs: a self-contained HTML report with figures, plus Markdown,
+    PNG/PDF figures and CSV/LaTeX tables."""
     from corr2cause.evaluation.report import write_report
 
-    md, page = write_report(runs, out)
+    md, page = write_report(
+        runs,
+        out,
+        data=data,
+        allow_different_data=allow_different_data,
+        gallery=gallery,
+        n_boot=bootstrap,
+        figure_formats=[f.strip() for f in formats.split(",") if f.strip()],
+    )
     typer.echo(json.dumps({"markdown": str(md), "html": str(page)}))
+
+
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Run directory A (the reference).")],
+    run_b: Annotated[Path, typer.Argument(help="Run directory B.")],
+    allow_different_data: Annotated[
+        bool, typer.Option(help="Compare runs on different data anyway (on shared items).")
+    ] = False,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+) -> None:
+    """Paired comparison of two runs on the same items: F1 and accuracy differences with a
+    paired premise-level bootstrap interval, and McNemar's test (JSON on stdout)."""
+    from corr2cause.evaluation.compare import compare_runs
+
+    result = compare_runs(
+        run_a, run_b, allow_different_data=allow_different_data, n_boot=bootstrap, seed=seed
+    )
+    typer.echo(json.dumps(result, indent=2))
+
+
+def grade_graph(
+    run: Annotated[Path, typer.Argument(help="Run directory of `evaluate --prompt graph`.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", "-d", help="Items file (default: the run's data).")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples.")] = 1000,
+) -> None:
+    """Grade the causal graphs of a `graph` prompt run against the exact CPDAGs; writes
+    RUN/graph_metrics.json and prints the overall numbers (JSON)."""
+    from corr2cause.evaluation.graph_task import grade_run
+
+    result = grade_run(run, data, n_boot=bootstrap)
+    typer.echo(json.dumps({"out": str(run / "graph_metrics.json"), **result["overall"]}))
 
 
 def export_prompts(

@@ -1,40 +1,59 @@
 """Metrics of the paper's protocol: F1, precision, recall and accuracy on the valid class.
 
-All four are reported ×100 and rounded to two decimals (SPEC section 7). Edge cases follow
-scikit-learn's defaults (``zero_division`` treated as 0): precision is 0 when nothing is
-predicted valid, recall is 0 when no item is valid, F1 is 0 when precision + recall is 0.
+This module is the **one definition** of the valid-class metrics: ``corr2cause evaluate``,
+the inspect task (:mod:`corr2cause.integrations.inspect_task`) and the lm-eval task
+(:mod:`corr2cause.integrations.lm_eval.hooks`) all compute them with
+:func:`valid_class_metrics`, so the three give identical numbers on identical predictions.
+
+All four are reported ×100 and rounded to two decimals (SPEC section 7). A metric whose
+denominator is zero is **undefined** and reported as ``None`` (``null`` in JSON), never as 0:
+precision when nothing is predicted valid, recall when no item is valid, F1 when neither
+(2 tp + fp + fn = 0). scikit-learn reports these as 0 (``zero_division=0``) or warns, which
+makes "the model never says valid on a group without valid items" look like a model that is
+always wrong.
 
 Bootstrap intervals
-    Every metric here is a function of the confusion counts ``(tp, fp, fn, tn)`` alone.
-    Resampling ``n`` items with replacement therefore amounts to drawing the counts from
-    ``Multinomial(n, counts / n)``, which this module does directly: ``n_boot`` draws cost
-    O(n_boot) whatever ``n`` is, and the result has the same distribution as the item-level
-    percentile bootstrap.
+    Every metric here is a function of the confusion counts ``(tp, fp, fn, tn)`` alone, so the
+    bootstrap resamples count vectors (:mod:`corr2cause.evaluation.statistics`): items, or
+    whole clusters of items (premises) when ``clusters`` is given to :func:`compute_metrics`.
+    Resamples in which a metric is 0/0 are left out of its interval and counted.
 
-The public interface is :func:`confusion_counts`, :func:`scores`, :func:`bootstrap_intervals`
-and :func:`compute_metrics`.
+The public interface is :func:`confusion_counts`, :func:`valid_class_metrics`,
+:func:`scores`, :func:`bootstrap_intervals`, :func:`bootstrap_details` and
+:func:`compute_metrics`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+from corr2cause.evaluation.statistics import bootstrap_totals, cluster_counts, percentile_interval
 
 __all__ = [
     "METRIC_NAMES",
+    "bootstrap_details",
     "bootstrap_intervals",
     "compute_metrics",
     "confusion_counts",
     "scores",
+    "valid_class_metrics",
 ]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 METRIC_NAMES = ("f1", "precision", "recall", "accuracy")
 """The reported metrics, in report order."""
 
 
-def confusion_counts(gold: Sequence[int], pred: Sequence[int]) -> tuple[int, int, int, int]:
+def confusion_counts(
+    gold: Sequence[int] | npt.ArrayLike, pred: Sequence[int] | npt.ArrayLike
+) -> tuple[int, int, int, int]:
     """Count ``(tp, fp, fn, tn)`` for the valid class (label 1).
 
     Parameters
@@ -64,24 +83,63 @@ def confusion_counts(gold: Sequence[int], pred: Sequence[int]) -> tuple[int, int
     return tp, fp, fn, tn
 
 
-def _scores_array(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Metrics (fractions, not ×100) for an array of count rows ``[..., 4]``."""
-    tp, fp, fn, tn = (counts[..., k].astype(np.float64) for k in range(4))
+def _metric_arrays(counts: npt.ArrayLike) -> dict[str, FloatArray]:
+    """Metrics (fractions) of count rows ``[..., 4]``; NaN where a metric is 0/0."""
+    c = np.asarray(counts, dtype=np.float64)
+    tp, fp, fn, tn = (c[..., k] for k in range(4))
     n = tp + fp + fn + tn
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
-        recall = np.where(tp + fn > 0, tp / (tp + fn), 0.0)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-        accuracy = np.where(n > 0, (tp + tn) / n, 0.0)
-    return {"f1": f1, "precision": precision, "recall": recall, "accuracy": accuracy}
+        return {
+            "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan),
+            "precision": np.where(tp + fp > 0, tp / (tp + fp), np.nan),
+            "recall": np.where(tp + fn > 0, tp / (tp + fn), np.nan),
+            "accuracy": np.where(n > 0, (tp + tn) / n, np.nan),
+        }
 
 
-def scores(counts: tuple[int, int, int, int]) -> dict[str, float]:
-    """F1, precision, recall and accuracy ×100, rounded to two decimals.
+def valid_class_metrics(counts: Sequence[int]) -> dict[str, float | None]:
+    """F1, precision, recall and accuracy of the valid class, as fractions in [0, 1].
+
+    This is the one definition every harness uses (``evaluate``, the inspect task and the
+    lm-eval task). A metric whose denominator is zero is ``None`` (undefined), not 0.
 
     Parameters
     ----------
-    counts : tuple of int
+    counts : sequence of int
+        ``(tp, fp, fn, tn)`` (:func:`confusion_counts`).
+
+    Returns
+    -------
+    dict
+        Keys :data:`METRIC_NAMES`; values ``float`` or ``None``.
+
+    Examples
+    --------
+    >>> valid_class_metrics((1, 1, 1, 1))
+    {'f1': 0.5, 'precision': 0.5, 'recall': 0.5, 'accuracy': 0.5}
+    >>> valid_class_metrics((0, 0, 0, 3))["f1"] is None
+    True
+    """
+    if len(counts) != 4:
+        raise ValueError("counts must be (tp, fp, fn, tn)")
+    values = _metric_arrays(np.asarray(counts, dtype=np.int64))
+    return {name: _defined(float(values[name])) for name in METRIC_NAMES}
+
+
+def _defined(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 2)
+
+
+def scores(counts: Sequence[int]) -> dict[str, float | None]:
+    """F1, precision, recall and accuracy ×100, rounded to two decimals (``None``: undefined).
+
+    Parameters
+    ----------
+    counts : sequence of int
         ``(tp, fp, fn, tn)``.
 
     Returns
@@ -93,24 +151,37 @@ def scores(counts: tuple[int, int, int, int]) -> dict[str, float]:
     --------
     >>> scores((8, 2, 4, 86))
     {'f1': 72.73, 'precision': 80.0, 'recall': 66.67, 'accuracy': 94.0}
+    >>> scores((0, 0, 5, 5))
+    {'f1': 0.0, 'precision': None, 'recall': 0.0, 'accuracy': 50.0}
     """
-    values = _scores_array(np.asarray(counts, dtype=np.int64))
-    return {name: round(float(values[name]) * 100, 2) for name in METRIC_NAMES}
+    return {name: _percent(value) for name, value in valid_class_metrics(counts).items()}
+
+
+def _one_hot(gold: IntArray, pred: IntArray) -> IntArray:
+    """Per-item ``(tp, fp, fn, tn)`` indicator rows."""
+    rows = np.zeros((gold.size, 4), dtype=np.int64)
+    rows[
+        np.arange(gold.size),
+        np.where(gold == 1, np.where(pred == 1, 0, 2), np.where(pred == 1, 1, 3)),
+    ] = 1
+    return rows
 
 
 def bootstrap_intervals(
-    counts: tuple[int, int, int, int],
+    counts: Sequence[int] | npt.ArrayLike,
     *,
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
-) -> dict[str, list[float]]:
+) -> dict[str, list[float] | None]:
     """Percentile bootstrap intervals of every metric (×100, two decimals).
 
     Parameters
     ----------
-    counts : tuple of int
-        ``(tp, fp, fn, tn)``.
+    counts : sequence of int, or array of shape (K, 4)
+        ``(tp, fp, fn, tn)`` of the whole run (items resampled independently), or one such
+        row per cluster (clusters resampled: :func:`~corr2cause.evaluation.statistics.\
+bootstrap_totals`).
     n_boot : int
         Number of bootstrap resamples; 0 disables the intervals (empty dict).
     level : float
@@ -121,28 +192,63 @@ def bootstrap_intervals(
     Returns
     -------
     dict
-        Metric name -> ``[low, high]``; empty when ``n_boot`` is 0 or there are no items.
+        Metric name -> ``[low, high]``, or ``None`` when the metric is undefined on the run
+        itself; empty when ``n_boot`` is 0 or there are no items. Resamples where a metric is
+        undefined are left out (:func:`bootstrap_details` counts them).
     """
-    total = int(sum(counts))
-    if n_boot <= 0 or total == 0:
+    return {
+        k: v["ci"]
+        for k, v in bootstrap_details(counts, n_boot=n_boot, level=level, seed=seed).items()
+    }
+
+
+def bootstrap_details(
+    counts: Sequence[int] | npt.ArrayLike,
+    *,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Like :func:`bootstrap_intervals`, with the number of undefined resamples per metric.
+
+    Returns
+    -------
+    dict
+        Metric name -> ``{"ci": [low, high] or None, "undefined_resamples": int}``.
+    """
+    rows = np.asarray(counts, dtype=np.int64)
+    multiplicity = None
+    if rows.ndim == 1:  # run totals: every item is a cluster of one, of one of four types
+        if rows.shape != (4,):
+            raise ValueError("counts must be (tp, fp, fn, tn)")
+        rows, multiplicity = np.eye(4, dtype=np.int64), np.maximum(rows, 0)
+    if rows.ndim != 2 or rows.shape[1] != 4:
+        raise ValueError("cluster counts must have shape (K, 4)")
+    weights = np.ones(rows.shape[0], np.int64) if multiplicity is None else multiplicity
+    if n_boot <= 0 or rows.shape[0] == 0 or int(weights @ rows.sum(axis=1)) == 0:
         return {}
-    rng = np.random.default_rng(seed)
-    probs = np.asarray(counts, dtype=np.float64) / total
-    draws = rng.multinomial(total, probs, size=n_boot)
-    values = _scores_array(draws)
-    alpha = (1.0 - level) / 2.0
-    out: dict[str, list[float]] = {}
+    point = _metric_arrays(weights @ rows)
+    totals = bootstrap_totals(rows, n_boot=n_boot, seed=seed, multiplicity=multiplicity)
+    values = _metric_arrays(totals)
+    out: dict[str, dict[str, Any]] = {}
     for name in METRIC_NAMES:
-        lo, hi = np.quantile(values[name], [alpha, 1.0 - alpha])
-        out[name] = [round(float(lo) * 100, 2), round(float(hi) * 100, 2)]
+        interval, undefined = percentile_interval(values[name], level=level)
+        if np.isnan(point[name]) or interval is None:
+            out[name] = {"ci": None, "undefined_resamples": undefined}
+        else:
+            out[name] = {
+                "ci": [round(interval[0] * 100, 2), round(interval[1] * 100, 2)],
+                "undefined_resamples": undefined,
+            }
     return out
 
 
 def _block(
-    gold: np.ndarray,
-    pred: np.ndarray,
-    parse_failed: np.ndarray,
-    request_failed: np.ndarray,
+    gold: IntArray,
+    pred: IntArray,
+    parse_failed: npt.NDArray[np.bool_],
+    request_failed: npt.NDArray[np.bool_],
+    clusters: npt.NDArray[np.int64] | None,
     *,
     n_boot: int,
     seed: int,
@@ -154,23 +260,31 @@ def _block(
     block["request_failures"] = int(request_failed.sum())
     block["gold_valid"] = tp + fn
     block["predicted_valid"] = tp + fp
-    block["ci95"] = bootstrap_intervals(counts, n_boot=n_boot, seed=seed)
+    rows = cluster_counts(_one_hot(gold, pred), clusters) if clusters is not None else None
+    source: Any = counts if rows is None else rows
+    details = bootstrap_details(source, n_boot=n_boot, seed=seed) if gold.size else {}
+    block["ci95"] = {name: d["ci"] for name, d in details.items()}
+    block["ci95_undefined_resamples"] = {
+        name: d["undefined_resamples"] for name, d in details.items() if d["undefined_resamples"]
+    }
+    block["clusters"] = int(gold.size if rows is None else rows.shape[0])
     block["confusion_matrix"] = [[tn, fp], [fn, tp]]
     return block
 
 
 def _group_order(key: Hashable) -> tuple[int, Any]:
-    return (0, key) if isinstance(key, int) else (1, str(key))
+    return (0, key) if isinstance(key, int | np.integer) else (1, str(key))
 
 
 def compute_metrics(
-    gold: Sequence[int],
-    pred: Sequence[int],
+    gold: Sequence[int] | npt.ArrayLike,
+    pred: Sequence[int] | npt.ArrayLike,
     *,
-    num_variables: Sequence[int] | None = None,
-    relations: Sequence[str] | None = None,
+    num_variables: Sequence[int] | npt.ArrayLike | None = None,
+    relations: Sequence[str] | npt.ArrayLike | None = None,
     parse_failed: Sequence[bool] | None = None,
     request_failed: Sequence[bool] | None = None,
+    clusters: Sequence[Hashable] | None = None,
     n_boot: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -185,6 +299,9 @@ def compute_metrics(
         Per-item group keys for ``by_num_variables`` and ``by_relation``.
     parse_failed, request_failed : sequence of bool, optional
         Per-item flags, counted in ``parse_failures`` and ``request_failures``.
+    clusters : sequence of hashable, optional
+        Per-item cluster key for the bootstrap, normally the premise: whole premises are
+        resampled (:mod:`corr2cause.evaluation.statistics`). ``None`` resamples items.
     n_boot : int
         Bootstrap resamples for the 95 % intervals (0 disables them).
     seed : int
@@ -193,29 +310,48 @@ def compute_metrics(
     Returns
     -------
     dict
-        ``n``, ``f1``, ``precision``, ``recall``, ``accuracy`` (×100, two decimals),
-        ``parse_failures``, ``request_failures``, ``gold_valid``, ``predicted_valid``,
-        ``ci95`` (metric -> [low, high]), ``confusion_matrix`` (``[[tn, fp], [fn, tp]]``: rows
-        gold invalid/valid, columns predicted invalid/valid, as scikit-learn's
-        ``confusion_matrix(gold, pred)``), and ``by_num_variables`` / ``by_relation`` mapping
-        each group (as a string) to a block with the same keys.
+        ``n``, ``f1``, ``precision``, ``recall``, ``accuracy`` (×100, two decimals, ``None``
+        when 0/0), ``parse_failures``, ``request_failures``, ``gold_valid``,
+        ``predicted_valid``, ``ci95`` (metric -> [low, high], ``None`` for an undefined
+        metric), ``ci95_undefined_resamples`` (metric -> resamples left out because the
+        metric was 0/0 in them; only metrics with some), ``clusters`` (resampling units),
+        ``bootstrap_unit`` (``"cluster"`` or ``"item"``), ``confusion_matrix``
+        (``[[tn, fp], [fn, tp]]``: rows gold invalid/valid, columns predicted invalid/valid,
+        as scikit-learn's ``confusion_matrix(gold, pred)``), and ``by_num_variables`` /
+        ``by_relation`` mapping each group (as a string) to a block with the same keys.
     """
-    g = np.asarray(gold, dtype=np.int64)
-    p = np.asarray(pred, dtype=np.int64)
+    g = np.asarray(gold, dtype=np.int64).reshape(-1)
+    p = np.asarray(pred, dtype=np.int64).reshape(-1)
     n = g.size
     pf = np.zeros(n, bool) if parse_failed is None else np.asarray(parse_failed, dtype=bool)
     rf = np.zeros(n, bool) if request_failed is None else np.asarray(request_failed, dtype=bool)
-    result = _block(g, p, pf, rf, n_boot=n_boot, seed=seed)
-    for name, keys in (("by_num_variables", num_variables), ("by_relation", relations)):
-        if keys is None:
+    if clusters is not None and len(clusters) != n:
+        raise ValueError(f"clusters: {len(clusters)} keys for {n} items")
+    keys: npt.NDArray[np.int64] | None = None
+    if clusters is not None:  # factorize once; groups then slice integer codes
+        code_of: dict[Hashable, int] = {}
+        keys = np.fromiter((code_of.setdefault(c, len(code_of)) for c in clusters), np.int64, n)
+    result = _block(g, p, pf, rf, keys, n_boot=n_boot, seed=seed)
+    result["bootstrap_unit"] = "item" if keys is None else "cluster"
+    for name, group_keys in (("by_num_variables", num_variables), ("by_relation", relations)):
+        if group_keys is None:
             continue
-        if len(keys) != n:
-            raise ValueError(f"{name}: {len(keys)} keys for {n} items")
+        group_list = list(np.asarray(group_keys).tolist())
+        if len(group_list) != n:
+            raise ValueError(f"{name}: {len(group_list)} keys for {n} items")
         groups: dict[Hashable, list[int]] = {}
-        for index, key in enumerate(keys):
+        for index, key in enumerate(group_list):
             groups.setdefault(key, []).append(index)
         result[name] = {
-            str(key): _block(g[idx], p[idx], pf[idx], rf[idx], n_boot=n_boot, seed=seed)
+            str(key): _block(
+                g[idx],
+                p[idx],
+                pf[idx],
+                rf[idx],
+                None if keys is None else keys[idx],
+                n_boot=n_boot,
+                seed=seed,
+            )
             for key, idx in sorted(
                 ((k, np.asarray(v)) for k, v in groups.items()),
                 key=lambda kv: _group_order(kv[0]),

@@ -379,7 +379,12 @@ def run_robustness(
     base = results.get("original")
     for name, row in results.items():
         row["delta"] = (
-            {m: round(row[m] - base[m], 2) for m in METRIC_NAMES} if base is not None else None
+            {
+                m: None if row[m] is None or base[m] is None else round(row[m] - base[m], 2)
+                for m in METRIC_NAMES
+            }
+            if base is not None
+            else None
         )
         row["agreement_with_original"] = (
             _agreement(*loaded[name], *loaded["original"]) if "original" in loaded else None
@@ -450,7 +455,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             cells.append(
                 "-"
                 if block is None
-                else f"{block['f1']:.2f} (valid {block['gold_valid']}/{block['n']}, "
+                else f"{_fmt(block['f1']) if block['f1'] is not None else 'n/a'} "
+                f"(valid {block['gold_valid']}/{block['n']}, "
                 f"pred. {block['predicted_valid']})"
             )
         lines.append(f"| {rel} | " + " | ".join(cells) + " |")

@@ -12,8 +12,9 @@ then parses the answers, computes the metrics and writes, in ``out_dir``:
 ``predictions.jsonl``
     one line per item: ``id``, ``prompt`` (what the model saw at the final step), ``raw``,
     ``parsed`` (``yes`` / ``no`` / ``null``), ``pred``, ``gold``, ``correct``,
-    ``num_variables``, ``relation``, ``latency_s``, ``prompt_tokens``, ``completion_tokens``,
-    ``error``, ``cached``, and ``steps`` (earlier step outputs, for multi-step prompts);
+    ``num_variables``, ``relation``, ``premise_id`` (cluster key of the premise),
+    ``latency_s``, ``prompt_tokens``, ``completion_tokens``, ``error``, ``cached``, and
+    ``steps`` (earlier step outputs, for multi-step prompts);
 ``metrics.json``
     :func:`~corr2cause.evaluation.metrics.compute_metrics` plus a ``run`` block;
 ``run.json``
@@ -47,6 +48,7 @@ from corr2cause.evaluation.backends.base import Backend, Request, Response, cach
 from corr2cause.evaluation.cache import ResponseCache
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt
+from corr2cause.evaluation.runs import premise_key
 
 __all__ = ["evaluate"]
 
@@ -134,6 +136,7 @@ def _record(item: EvalItem, trace: _Trace) -> dict[str, Any]:
         "correct": pred == item.label,
         "num_variables": item.num_variables,
         "relation": item.relation,
+        "premise_id": premise_key(item.premise),
         "latency_s": round(sum(latencies), 6) if latencies else None,
         "prompt_tokens": sum(prompt_tokens) if None not in prompt_tokens else None,
         "completion_tokens": sum(completion_tokens) if None not in completion_tokens else None,
@@ -312,6 +315,7 @@ def evaluate(
         relations=[item.relation for item in selected],
         parse_failed=[r["parse_failed"] for r in records],
         request_failed=[r["error"] is not None for r in records],
+        clusters=[item.premise for item in selected],  # premise-level bootstrap
         n_boot=n_boot,
         seed=seed,
     )
@@ -332,7 +336,7 @@ def evaluate(
         "queried": queried,
         "from_cache": from_cache,
         "wall_s": round(wall, 3),
-        "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95},
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "unit": "premise"},
         **{k: v for k, v in info.items() if k in ("data", "data_sha256", "label", "split")},
     }
     write_json(out / "metrics.json", metrics)

@@ -22,8 +22,12 @@ metrics
     Classification metrics of the **valid** class: :func:`valid_f1` (the paper's headline),
     :func:`valid_precision`, :func:`valid_recall`, plus ``accuracy``, and the F1 per number
     of variables (``N=2`` ...) and per relation. They are fractions in [0, 1]; the paper
-    reports them x100. (inspect's built-in ``f1`` is token-overlap F1 for free-text answers
-    and is *not* this metric.)
+    reports them x100. They are computed by
+    :func:`corr2cause.evaluation.metrics.valid_class_metrics`, the definition
+    ``corr2cause evaluate`` and the lm-eval task use; a metric that is 0/0 (undefined) is
+    NaN here, inspect's own marker for a missing value (its metric values are floats).
+    (inspect's built-in ``f1`` is token-overlap F1 for free-text answers and is *not* this
+    metric.)
 
 Run it from the command line (after ``pip install 'corr2cause[inspect]'``)::
 
@@ -42,6 +46,7 @@ epochs were (inspect's default ``mean`` reducer, thresholded at 0.5).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from inspect_ai import Task, task
@@ -65,6 +70,7 @@ from inspect_ai.solver import Solver, TaskState, generate, system_message
 
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.evaluation.answers import normalize_answer
+from corr2cause.evaluation.metrics import confusion_counts, valid_class_metrics
 from corr2cause.integrations.paper_prompt import PAPER_SYSTEM_PROMPT, paper_prompt
 from corr2cause.integrations.sources import load_items, resolve_data
 
@@ -111,57 +117,55 @@ def item_to_sample(item: EvalItem) -> Sample:
     )
 
 
-def _confusion(scores: Sequence[SampleScore]) -> tuple[int, int, int, int]:
-    """``(tp, fp, fn, tn)`` of the valid class, from correctness and the gold label."""
+def _gold_pred(scores: Sequence[SampleScore]) -> tuple[list[int], list[int]]:
+    """Gold and predicted labels of the valid class, from correctness and the gold label."""
     to_float = value_to_float()
-    tp = fp = fn = tn = 0
+    gold: list[int] = []
+    pred: list[int] = []
     for sample_score in scores:
         metadata = sample_score.sample_metadata or {}
         if "label" not in metadata:
             raise ValueError(f"sample {sample_score.sample_id} has no 'label' metadata")
-        gold = int(metadata["label"])
+        label = int(metadata["label"])
         correct = to_float(sample_score.score.value) >= 0.5
-        pred = gold if correct else 1 - gold
-        if gold == 1:
-            tp, fn = (tp + 1, fn) if pred == 1 else (tp, fn + 1)
-        else:
-            fp, tn = (fp + 1, tn) if pred == 1 else (fp, tn + 1)
-    return tp, fp, fn, tn
+        gold.append(label)
+        pred.append(label if correct else 1 - label)
+    return gold, pred
 
 
-def _ratio(num: int, den: int) -> float:
-    return num / den if den else 0.0
+def _valid_metric(name: str, scores: Sequence[SampleScore]) -> float:
+    """One metric of :func:`corr2cause.evaluation.metrics.valid_class_metrics` (NaN: 0/0)."""
+    value = valid_class_metrics(confusion_counts(*_gold_pred(scores)))[name]
+    # inspect stores metric values as floats and uses NaN for "no value"; JSON logs show NaN.
+    return math.nan if value is None else value
 
 
 @metric
 def valid_f1() -> Metric:
-    """F1 of the valid class (0 when nothing is valid in gold and prediction)."""
+    """F1 of the valid class (NaN, i.e. undefined, when nothing is valid in gold and prediction)."""
 
     def compute(scores: list[SampleScore]) -> float:
-        tp, fp, fn, _ = _confusion(scores)
-        return _ratio(2 * tp, 2 * tp + fp + fn)
+        return _valid_metric("f1", scores)
 
     return compute
 
 
 @metric
 def valid_precision() -> Metric:
-    """Precision of the valid class (0 when nothing is predicted valid)."""
+    """Precision of the valid class (NaN, i.e. undefined, when nothing is predicted valid)."""
 
     def compute(scores: list[SampleScore]) -> float:
-        tp, fp, _, _ = _confusion(scores)
-        return _ratio(tp, tp + fp)
+        return _valid_metric("precision", scores)
 
     return compute
 
 
 @metric
 def valid_recall() -> Metric:
-    """Recall of the valid class (0 when no item is valid)."""
+    """Recall of the valid class (NaN, i.e. undefined, when no item is valid)."""
 
     def compute(scores: list[SampleScore]) -> float:
-        tp, _, fn, _ = _confusion(scores)
-        return _ratio(tp, tp + fn)
+        return _valid_metric("recall", scores)
 
     return compute
 

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from corr2cause.causal.mec_classes import LABEL3_NAMES
+from corr2cause.causal.mec_classes import LABEL3_NAMES, label3_codes
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.graphs.dag import pair_bit
 from corr2cause.solver.errors import ParseError, SolverError
@@ -327,7 +327,7 @@ class Solver:
         pair = pair_bit(hyp.x, hyp.y, rec.n)
         holds = table.counts[pair][_RELATION_INDEX[hyp.relation]]
         size = table.size
-        label3 = LABEL3_NAMES[0 if holds == size else 2 if holds == 0 else 1]
+        label3 = LABEL3_NAMES[int(label3_codes(holds, size))]
         names = rec.names
         return Solution(
             label=int(holds == size),

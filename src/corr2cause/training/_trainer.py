@@ -97,14 +97,17 @@ class EncodedDataset(torch.utils.data.Dataset[dict[str, Any]]):
         return row
 
 
-def compute_dev_metrics(eval_prediction: Any) -> dict[str, float]:
+def compute_dev_metrics(eval_prediction: Any) -> dict[str, float | None]:
     """F1 / precision / recall / accuracy (×100) of the valid class, as the harness reports."""
     logits = eval_prediction.predictions
     if isinstance(logits, tuple):
         logits = logits[0]
     pred = np.asarray(logits).argmax(axis=-1)
     gold = np.asarray(eval_prediction.label_ids)
-    return dict(scores(confusion_counts(gold.tolist(), pred.tolist())))
+    values = scores(confusion_counts(gold.tolist(), pred.tolist()))
+    if values["f1"] is None:  # checkpoint selection (metric_for_best_model) needs a number
+        values["f1"] = 0.0
+    return values
 
 
 class StderrProgress(TrainerCallback):

@@ -10,7 +10,10 @@ lm-evaluation-harness calls these functions while it runs a task:
 :func:`process_results_mc`, :func:`process_results_gen`
     Per-document results: ``(gold, pred)`` pairs for the F1-style metrics, 0/1 for ``acc``.
 :func:`f1_valid`, :func:`precision_valid`, :func:`recall_valid`
-    Aggregations over the ``(gold, pred)`` pairs, for the valid class (label 1).
+    Aggregations over the ``(gold, pred)`` pairs, for the valid class (label 1), computed by
+    :func:`corr2cause.evaluation.metrics.valid_class_metrics` (the definition
+    ``corr2cause evaluate`` and the inspect task use). An undefined metric (0/0) is ``None``
+    (``null`` in lm-eval's results JSON), not 0.
 
 The module imports nothing from lm-eval; it needs ``datasets`` only inside
 :func:`load_corr2cause`. lm-eval loads it by file path, so every import here is absolute.
@@ -22,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from corr2cause.evaluation.answers import normalize_answer
+from corr2cause.evaluation.metrics import confusion_counts, valid_class_metrics
 from corr2cause.integrations.paper_prompt import paper_prompt
 from corr2cause.integrations.sources import load_items
 
@@ -131,34 +135,30 @@ def _per_doc(gold: int, pred: int) -> dict:
     return {"f1": pair, "precision": pair, "recall": pair, "acc": float(gold == pred)}
 
 
-def _counts(items: Iterable[Pair]) -> tuple[int, int, int]:
-    tp = fp = fn = 0
-    for gold, pred in items:
-        tp += gold == 1 and pred == 1
-        fp += gold == 0 and pred == 1
-        fn += gold == 1 and pred == 0
-    return tp, fp, fn
+def _metric(name: str, items: Iterable[Pair]) -> float | None:
+    pairs = list(items)
+    counts = confusion_counts([g for g, _ in pairs], [p for _, p in pairs])
+    return valid_class_metrics(counts)[name]
 
 
-def f1_valid(items: Iterable[Pair]) -> float:
-    """F1 of the valid class over ``(gold, pred)`` pairs (0 when undefined).
+def f1_valid(items: Iterable[Pair]) -> float | None:
+    """F1 of the valid class over ``(gold, pred)`` pairs (``None`` when undefined).
 
     Examples
     --------
     >>> f1_valid([(1, 1), (1, 0), (0, 1), (0, 0)])
     0.5
+    >>> f1_valid([(0, 0)]) is None
+    True
     """
-    tp, fp, fn = _counts(items)
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return _metric("f1", items)
 
 
-def precision_valid(items: Iterable[Pair]) -> float:
-    """Precision of the valid class (0 when nothing is predicted valid)."""
-    tp, fp, _ = _counts(items)
-    return tp / (tp + fp) if tp + fp else 0.0
+def precision_valid(items: Iterable[Pair]) -> float | None:
+    """Precision of the valid class (``None`` when nothing is predicted valid)."""
+    return _metric("precision", items)
 
 
-def recall_valid(items: Iterable[Pair]) -> float:
-    """Recall of the valid class (0 when no item is valid)."""
-    tp, _, fn = _counts(items)
-    return tp / (tp + fn) if tp + fn else 0.0
+def recall_valid(items: Iterable[Pair]) -> float | None:
+    """Recall of the valid class (``None`` when no item is valid)."""
+    return _metric("recall", items)
