@@ -156,7 +156,7 @@ def test_base_url_credentials_are_not_recorded(monkeypatch: pytest.MonkeyPatch) 
 def test_api_key_never_reaches_outputs(tmp_path: Path) -> None:
     def leaky(request: StubRequest) -> StubReply | None:  # a server echoing the key back
         if "collider" in request.prompt:
-            return StubReply(status=401, body={"error": {"message": f"bad key {KEY}"}})
+            return StubReply(status=422, body={"error": {"message": f"bad key {KEY}"}})
         return StubReply(text=f"No, {KEY}") if "confounder" in request.prompt else None
 
     with StubOpenAIServer(responder=leaky) as server:
