@@ -127,7 +127,14 @@ def part_overhead(n_items: int, tmp: Path) -> dict[str, float]:
 def stub_process(delay: float) -> Iterator[str]:
     """The stub server in its own process (so it does not share the harness's GIL)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "corr2cause.evaluation.stub_server", "--delay", str(delay)],
+        [
+            sys.executable,
+            "-m",
+            "corr2cause.testing.stub_server",
+            "--delay",
+            str(delay),
+            "--stop-on-eof",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

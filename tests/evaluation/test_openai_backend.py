@@ -12,7 +12,7 @@ from corr2cause.evaluation.backends import BackendError, load_backend
 from corr2cause.evaluation.backends.base import Request
 from corr2cause.evaluation.prompts import load_prompt
 from corr2cause.evaluation.runner import evaluate
-from corr2cause.evaluation.stub_server import StubOpenAIServer, StubReply, StubRequest
+from corr2cause.testing.stub_server import StubOpenAIServer, StubReply, StubRequest
 
 from .conftest import make_items, stub_answer
 

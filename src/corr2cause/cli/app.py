@@ -112,6 +112,7 @@ from corr2cause.cli import (  # noqa: E402
     evaluate_cmd,
     export_cmd,
     pipeline_cmd,
+    serve_cmd,
     solve_cmd,
     train_cmd,
 )
@@ -123,6 +124,7 @@ app.command("audit")(solve_cmd.audit)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("report")(evaluate_cmd.report)
 app.command("export-prompts")(evaluate_cmd.export_prompts)
+app.command("serve")(serve_cmd.serve)
 app.command("export-hf")(export_cmd.export_hf)
 app.command("finetune")(train_cmd.finetune)
 app.command("robustness")(train_cmd.robustness)
