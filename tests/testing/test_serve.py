@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from corr2cause.testing.styles import scripted_server, solver_verdict
-
 from evaluation.conftest import make_items
 
 pytestmark = pytest.mark.timeout(60)

@@ -74,6 +74,7 @@ __all__ = [
     "builtin_prompts",
     "load_prompt",
     "messages_to_text",
+    "strip_final_period",
 ]
 
 PLACEHOLDERS = frozenset(
@@ -189,6 +190,31 @@ class PromptTemplate:
         """The user message of ``step`` for ``item``."""
         return self.steps[step].user.format_map(_fields(item))
 
+    def render_pair(self, premise: str, hypothesis: str, *, step: int = 0) -> str:
+        """The user message of ``step`` for a bare premise and hypothesis.
+
+        For harnesses that hold the two texts rather than an
+        :class:`~corr2cause.dataset.readers.EvalItem` (the inspect and lm-eval tasks).
+        ``{num_variables}`` is read from the premise ("closed system of N variables").
+
+        Examples
+        --------
+        >>> print(load_prompt("direct").render_pair("A correlates with B.", "A causes B."))
+        Question: A correlates with B.
+        Can we deduct the following: A causes B? Just answer "Yes" or "No."
+        <BLANKLINE>
+        Answer:
+        """
+        size = _SYSTEM_SIZE.search(premise)
+        fields = {
+            "premise": premise,
+            "hypothesis": hypothesis,
+            "hypothesis_no_period": strip_final_period(hypothesis),
+            "input": f"Premise: {premise}\nHypothesis: {hypothesis}",
+            "num_variables": int(size.group(1)) if size else "",
+        }
+        return self.steps[step].user.format_map(fields)
+
     def max_tokens(self, step: int) -> int | None:
         """The token budget of ``step``: its own, or the reasoning default, or ``None``."""
         own = self.steps[step].max_tokens
@@ -295,12 +321,26 @@ def messages_to_text(messages: Sequence[Message], *, include_system: bool = Fals
     return "".join(parts)
 
 
+_SYSTEM_SIZE = re.compile(r"closed system of (\d+) variables")
+
+
+def strip_final_period(hypothesis: str) -> str:
+    """Drop trailing whitespace and one final period (the ``{hypothesis_no_period}`` field).
+
+    Examples
+    --------
+    >>> strip_final_period("A directly causes B.")
+    'A directly causes B'
+    """
+    text = hypothesis.rstrip()
+    return text[:-1] if text.endswith(".") else text
+
+
 def _fields(item: EvalItem) -> dict[str, Any]:
-    hypothesis = item.hypothesis.rstrip()
     return {
         "premise": item.premise,
         "hypothesis": item.hypothesis,
-        "hypothesis_no_period": hypothesis[:-1] if hypothesis.endswith(".") else hypothesis,
+        "hypothesis_no_period": strip_final_period(item.hypothesis),
         "input": item.input,
         "num_variables": item.num_variables,
     }
