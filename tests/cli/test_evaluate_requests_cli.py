@@ -53,9 +53,11 @@ def test_a_refused_key_stops_with_exit_2_and_one_message(tmp_path: Path, data: P
                 str(tmp_path / "run"),
                 "--base-url",
                 server.base_url,
+                "--concurrency",
+                "1",
             ],
         )
-        assert len(server.requests) == 1
+        assert len(server.requests) == 1  # not one 401 per item
     assert res.exit_code == 2
     assert "HTTP 401" in res.stderr and "OPENAI_API_KEY" in res.stderr
     assert "Traceback" not in res.output
