@@ -12,8 +12,10 @@
 Nothing in the library depends on this package; it sits above :mod:`corr2cause.evaluation`.
 """
 
-from corr2cause.testing.stub_server import StubOpenAIServer, StubReply, StubRequest
-from corr2cause.testing.styles import STYLES, scripted_server, solver_verdict, styled_answer
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = [
     "STYLES",
@@ -24,3 +26,20 @@ __all__ = [
     "solver_verdict",
     "styled_answer",
 ]
+
+_HOME = {
+    "STYLES": "styles",
+    "StubOpenAIServer": "stub_server",
+    "StubReply": "stub_server",
+    "StubRequest": "stub_server",
+    "scripted_server": "styles",
+    "solver_verdict": "styles",
+    "styled_answer": "styles",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # lazy, so that ``python -m corr2cause.testing.stub_server`` does not import itself twice
+    if name not in _HOME:
+        raise AttributeError(f"module 'corr2cause.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"corr2cause.testing.{_HOME[name]}"), name)
