@@ -121,6 +121,18 @@ def transcript_of(body: dict[str, Any]) -> str:
     return prompt_of(body)
 
 
+def _apply_stop(text: str, stop: Any) -> str:
+    """``text`` cut before the first stop sequence, as a real server would."""
+    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    cut = len(text)
+    for sequence in sequences:
+        if isinstance(sequence, str) and sequence:
+            found = text.find(sequence)
+            if 0 <= found < cut:
+                cut = found
+    return text[:cut]
+
+
 def _completion_body(
     path: str,
     body: dict[str, Any],
@@ -170,6 +182,8 @@ class _Server(ThreadingHTTPServer):
 
 class StubOpenAIServer:
     """An OpenAI-compatible server on 127.0.0.1 for tests and benchmarks.
+
+    Replies honour the request's ``stop`` sequences (the text is cut before the first one).
 
     Parameters
     ----------
@@ -334,6 +348,7 @@ class StubOpenAIServer:
                         reasoning, text = answered
                     else:
                         text = answered
+                text = _apply_stop(text, request.body.get("stop"))
                 payload = _completion_body(
                     request.path,
                     request.body,
