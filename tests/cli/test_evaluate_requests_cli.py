@@ -11,29 +11,19 @@ from typer.testing import CliRunner
 from corr2cause.cli.app import app
 from corr2cause.testing.stub_server import StubOpenAIServer, StubReply
 from corr2cause.testing.styles import scripted_server
+from evaluation.conftest import make_items
 
 pytestmark = pytest.mark.timeout(60)
 runner = CliRunner()
-
-PREMISE = (
-    "Suppose there is a closed system of 3 variables, A, B and C. All the statistical relations "
-    "among these 3 variables are as follows: A correlates with C. B correlates with C. However, "
-    "A is independent of B."
-)
-ROWS = [
-    ("A directly causes C.", 1),
-    ("C directly causes A.", 0),
-    ("There exists at least one collider (i.e., common effect) of A and B.", 1),
-]
 
 
 @pytest.fixture()
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-cli-requests")
     path = tmp_path / "test.csv"
+    rows = make_items()[2:5]  # three collider items, two of them valid
     path.write_text(
-        "input,label\n" + "".join(f'"Premise: {PREMISE}\nHypothesis: {h}",{y}\n' for h, y in ROWS),
-        encoding="utf-8",
+        "input,label\n" + "".join(f'"{i.input}",{i.label}\n' for i in rows), encoding="utf-8"
     )
     return path
 

@@ -182,10 +182,9 @@ def split_reasoning(text: str | None) -> Reasoning:
     else:
         opened = _OPEN.search(text)
         if opened is not None:  # an unterminated block: the model ran out mid-thought
-            reasoning = text[opened.end() :].strip()
-            return Reasoning(reasoning or None, text[: opened.start()].strip(), truncated=True)
-    reasoning = "\n\n".join(p for p in parts if p) or None
-    return Reasoning(reasoning, answer.strip())
+            thought = text[opened.end() :].strip()
+            return Reasoning(thought or None, text[: opened.start()].strip(), truncated=True)
+    return Reasoning("\n\n".join(p for p in parts if p) or None, answer.strip())
 
 
 def _split_harmony(text: str) -> Reasoning:

@@ -500,10 +500,12 @@ def serve_forever(server: StubOpenAIServer, *, stop_on_eof: bool = False) -> Non
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, stop)
         if stop_on_eof:
-            watcher = threading.Thread(
-                target=lambda: (sys.stdin.read(), server.request_stop()), daemon=True
-            )
-            watcher.start()
+
+            def watch() -> None:
+                sys.stdin.read()
+                server.request_stop()
+
+            threading.Thread(target=watch, daemon=True).start()
         with contextlib.suppress(KeyboardInterrupt):
             while not server.wait(0.5):
                 pass

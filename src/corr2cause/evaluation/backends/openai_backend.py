@@ -374,7 +374,7 @@ class OpenAIBackend(Backend):
         return text
 
     def _retry_delay(self, attempt: int, exc: Exception, jitter: random.Random) -> float:
-        delay = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
+        delay = float(min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)))
         delay *= 0.5 + jitter.random() / 2
         response = getattr(exc, "response", None)
         asked = _retry_after(response.headers) if response is not None else None
