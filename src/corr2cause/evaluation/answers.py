@@ -464,29 +464,39 @@ class AnswerExtractor:
 
     def __call__(self, text: str | None, *, finish_reason: str | None = None) -> ParsedAnswer:
         """Read one output; see :func:`extract_answer`."""
+        return self.read(text, finish_reason=finish_reason)[0]
+
+    def read(
+        self, text: str | None, *, finish_reason: str | None = None
+    ) -> tuple[ParsedAnswer, Reasoning]:
+        """Read one output; also return its split into reasoning and answer.
+
+        Examples
+        --------
+        >>> parsed, split = AnswerExtractor().read("<think>hmm</think>No")
+        >>> parsed.verdict, split.reasoning, split.answer
+        ('no', 'hmm', 'No')
+        """
         if not text:
-            return _TRUNCATED if finish_reason == "length" else _UNPARSEABLE
-        truncated = False
-        answer = text
-        if self.strip_reasoning:
-            split = split_reasoning(text)
-            answer, truncated = split.answer, split.truncated
-        cleaned = _OPTION_LIST.sub(" ", answer)
+            return (_TRUNCATED if finish_reason == "length" else _UNPARSEABLE), _EMPTY
+        split = split_reasoning(text) if self.strip_reasoning else Reasoning(None, text)
+        cleaned = _OPTION_LIST.sub(" ", split.answer)
         for pattern in self._compiled:
             for match in reversed(list(pattern.finditer(cleaned))):
                 fragment = match.group(1) if pattern.groups else match.group(0)
                 verdict = _verdict_of_word(fragment or "")
                 if verdict is not None:
-                    return _answer(verdict, "regex")
+                    return _answer(verdict, "regex"), split
         for name in self.rules:
             verdict = ANSWER_RULES[name](cleaned)
             if verdict is not None:
-                return _answer(verdict, name)
-        if truncated or finish_reason == "length":
-            return _TRUNCATED
-        return _UNPARSEABLE
+                return _answer(verdict, name), split
+        if split.truncated or finish_reason == "length":
+            return _TRUNCATED, split
+        return _UNPARSEABLE, split
 
 
+_EMPTY = Reasoning(None, "")
 _UNPARSEABLE = ParsedAnswer(0, None)
 _TRUNCATED = ParsedAnswer(0, None, truncated=True)
 _ANSWERS = {

@@ -60,7 +60,7 @@ from corr2cause import __version__
 from corr2cause.atomic import write_json, write_jsonl
 from corr2cause.dataset.readers import DatasetFormatError, EvalItem, read_items
 from corr2cause.errors import Corr2CauseError
-from corr2cause.evaluation.answers import AnswerExtractor, ParsedAnswer, split_reasoning
+from corr2cause.evaluation.answers import AnswerExtractor, ParsedAnswer
 from corr2cause.evaluation.backends import load_backend
 from corr2cause.evaluation.backends.base import (
     Backend,
@@ -109,6 +109,7 @@ class _Counters:
 
     max_failures: int | None
     final_step: int
+    live: bool = False
     failures: int = 0
     retries: int = 0
     first_error: str | None = None
@@ -124,7 +125,7 @@ class _Counters:
             if self.max_failures is not None and self.failures > self.max_failures:
                 raise _TooManyFailures
             return
-        if request.step != self.final_step or request.sample:
+        if not self.live or request.step != self.final_step or request.sample:
             return
         pred = _read(response, extractor).label if response.label is None else response.label
         gold = request.item.label
@@ -219,10 +220,12 @@ def _sample_record(trace: _Trace, extractor: AnswerExtractor) -> dict[str, Any]:
         pred = int(final.label)
         verdict, rule = ("yes" if pred else "no"), "backend"
     else:
-        parsed = _read(final, extractor)
+        finish = final.details.get("finish_reason") if final.details else None
+        parsed, split = extractor.read(
+            final.text, finish_reason=finish if isinstance(finish, str) else None
+        )
         pred, verdict, truncated, rule = parsed.label, parsed.verdict, parsed.truncated, parsed.rule
         if extractor.strip_reasoning and final.text:
-            split = split_reasoning(final.text)
             answer_text = split.answer
             if split.reasoning:
                 reasoning = f"{reasoning}\n\n{split.reasoning}" if reasoning else split.reasoning
@@ -480,7 +483,7 @@ def evaluate(
     write_json(out / "run.json", manifest)
     traces = [_Trace() for _ in units]
     queried = from_cache = 0
-    counters = _Counters(max_failures=max_failures, final_step=steps - 1)
+    counters = _Counters(max_failures=max_failures, final_step=steps - 1, live=status is not None)
 
     def tick_and_report(count: int) -> None:
         tick(count)

@@ -227,6 +227,7 @@ class OpenAIBackend(Backend):
         self.seed = seed
         self.extra_body = dict(extra_body or {})
         self._reached = False  # some request got an HTTP answer: refused connections are transient
+        self._switched_token_param = False
 
     def __repr__(self) -> str:
         return f"OpenAIBackend(model={self.model!r}, base_url={_public_url(self.base_url)!r})"
@@ -409,7 +410,7 @@ class OpenAIBackend(Backend):
         lowered = message.lower()
         if self.style == "chat" and self.token_param in lowered:
             other = next(p for p in TOKEN_PARAMS if p != self.token_param)
-            if getattr(self, "_switched_token_param", False):
+            if self._switched_token_param:
                 return False
             self._switched_token_param = True
             self.token_param = other
