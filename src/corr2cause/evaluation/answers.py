@@ -297,9 +297,11 @@ _JSON_OBJECT = re.compile(r"\{[^{}]*\}")
 
 
 def _rule_json(text: str) -> str | None:
+    if "{" not in text or ":" not in text:  # cheap exit: most outputs hold no JSON object
+        return None
     candidates = [text.strip(), *[m.group(0) for m in _JSON_OBJECT.finditer(text)][::-1]]
     for candidate in candidates:
-        if not candidate.startswith("{"):
+        if not candidate.startswith("{") or ":" not in candidate:
             continue
         try:
             data = json.loads(candidate)
