@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.readers import DatasetFormatError, EvalItem, read_items
 from corr2cause.errors import Corr2CauseError
 
-__all__ = ["FewShotError", "select_exemplars"]
+if TYPE_CHECKING:
+    from corr2cause.evaluation.prompts import PromptTemplate
+
+__all__ = ["FewShotError", "exemplars_for", "select_exemplars"]
 
 
 class FewShotError(Corr2CauseError):
@@ -102,3 +107,52 @@ def select_exemplars(
         chosen.extend(rng.sample(by_label[label], want[label]))
     rng.shuffle(chosen)
     return chosen
+
+
+def exemplars_for(
+    template: PromptTemplate,
+    pool: Sequence[EvalItem] | str | Path | None,
+    *,
+    evaluated: Sequence[EvalItem],
+    split: str | None = None,
+) -> list[EvalItem]:
+    """The exemplars of a few-shot ``template`` (``[]`` for other templates).
+
+    Parameters
+    ----------
+    template : PromptTemplate
+        The prompt; its ``fewshot`` table gives ``k``, the seed and the pool's split.
+    pool : sequence of EvalItem, str or Path, optional
+        Candidate exemplars, or a data file whose ``fewshot.split`` split (``train``) is read.
+    evaluated : sequence of EvalItem
+        The items under evaluation (never used as exemplars).
+    split : str, optional
+        The split under evaluation; the same split as the pool's is refused.
+
+    Raises
+    ------
+    FewShotError
+        No pool, a pool from the evaluated split, a file without that split, or too few items.
+    """
+    shots = template.fewshot
+    if shots is None:
+        return []
+    if split is not None and str(split) == shots.split:
+        raise FewShotError(
+            f"prompt {template.id} draws its exemplars from the {shots.split!r} split, which is "
+            "the split under evaluation; evaluate another split or pass another pool"
+        )
+    if pool is None:
+        raise FewShotError(
+            f"prompt {template.id} needs a pool of exemplars: pass the train split "
+            "(fewshot_pool, --fewshot-data FILE) or the data file"
+        )
+    if isinstance(pool, str | Path):
+        try:
+            pool = read_items(pool, split=shots.split)
+        except (DatasetFormatError, FileNotFoundError) as exc:
+            raise FewShotError(
+                f"few-shot exemplars come from the {shots.split!r} split of {pool}: {exc}; "
+                "pass another pool (--fewshot-data FILE)"
+            ) from None
+    return select_exemplars(pool, k=shots.k, seed=shots.seed, exclude=evaluated)

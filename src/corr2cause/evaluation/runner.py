@@ -58,7 +58,7 @@ from typing import Any
 
 from corr2cause import __version__
 from corr2cause.atomic import write_json, write_jsonl
-from corr2cause.dataset.readers import DatasetFormatError, EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem, read_items
 from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.answers import AnswerExtractor, ParsedAnswer
 from corr2cause.evaluation.backends import load_backend
@@ -71,7 +71,7 @@ from corr2cause.evaluation.backends.base import (
     key_prefix,
 )
 from corr2cause.evaluation.cache import ResponseCache
-from corr2cause.evaluation.fewshot import select_exemplars
+from corr2cause.evaluation.fewshot import exemplars_for
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt
 from corr2cause.evaluation.usage import answer_summary, usage_summary
@@ -310,38 +310,6 @@ def _record(item: EvalItem, traces: Sequence[_Trace], extractor: AnswerExtractor
     return row
 
 
-def _exemplars(
-    template: PromptTemplate,
-    pool: Sequence[EvalItem] | str | Path | None,
-    selected: Sequence[EvalItem],
-    info: dict[str, Any],
-) -> list[EvalItem]:
-    shots = template.fewshot
-    if shots is None:
-        return []
-    if info.get("split") is not None and str(info["split"]) == shots.split:
-        raise Corr2CauseError(
-            f"prompt {template.id} draws its exemplars from the {shots.split!r} split, which is "
-            "the split under evaluation; evaluate another split or pass another pool"
-        )
-    if pool is None:
-        if "data" not in info:
-            raise Corr2CauseError(
-                f"prompt {template.id} needs a pool of exemplars: pass fewshot_pool (the train "
-                "split) or the data file"
-            )
-        pool = str(info["data"])
-    if isinstance(pool, str | Path):
-        try:
-            pool = read_items(pool, split=shots.split)
-        except DatasetFormatError as exc:
-            raise Corr2CauseError(
-                f"few-shot exemplars come from the {shots.split!r} split of {pool}: {exc}; "
-                "pass another pool (--fewshot-data FILE)"
-            ) from None
-    return select_exemplars(pool, k=shots.k, seed=shots.seed, exclude=selected)
-
-
 def evaluate(
     backend: Backend | str,
     items: Sequence[EvalItem] | str | Path,
@@ -439,7 +407,16 @@ def evaluate(
         load_backend(backend, **(backend_options or {})) if isinstance(backend, str) else backend
     )
     template = load_prompt(prompt) if engine.uses_prompt else None
-    exemplars = _exemplars(template, fewshot_pool, selected, info) if template else []
+    exemplars = (
+        exemplars_for(
+            template,
+            fewshot_pool if fewshot_pool is not None else info.get("data"),
+            evaluated=selected,
+            split=info.get("split"),
+        )
+        if template
+        else []
+    )
     extractor = template.answer if template is not None else AnswerExtractor()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
