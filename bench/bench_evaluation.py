@@ -53,8 +53,20 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_THOUGHT = (
+    "<think>\nThe premise lists the correlations and independencies. First the skeleton: "
+    "remove every edge between independent variables. Then the v-structures, then Meek's "
+    "rules. The answer might be {decoy}; checking the separating sets again.\n</think>\n\n"
+    "The answer is: \\boxed{{{verdict}}}"
+)
+
+
 class Instant(Backend):
-    """A prompt backend with no model time: answers from the prompt length."""
+    """A prompt backend with no model time: answers from the prompt length.
+
+    Answers look like a reasoning model's (a think block with a decoy verdict, then a boxed
+    answer), so the harness's overhead includes splitting off the reasoning and extraction.
+    """
 
     name = "instant"
     uses_prompt = True
@@ -63,7 +75,8 @@ class Instant(Backend):
         self, requests: Sequence[Request], *, concurrency: int = 1
     ) -> Iterator[tuple[int, Response]]:
         for index, request in enumerate(requests):
-            text = "Yes" if len(request.messages[-1]["content"]) % 7 == 0 else "No"
+            yes = len(request.messages[-1]["content"]) % 7 == 0
+            text = _THOUGHT.format(decoy="no" if yes else "yes", verdict="Yes" if yes else "No")
             yield index, Response(text=text, latency_s=0.0)
 
 
@@ -127,7 +140,14 @@ def part_overhead(n_items: int, tmp: Path) -> dict[str, float]:
 def stub_process(delay: float) -> Iterator[str]:
     """The stub server in its own process (so it does not share the harness's GIL)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "corr2cause.evaluation.stub_server", "--delay", str(delay)],
+        [
+            sys.executable,
+            "-m",
+            "corr2cause.testing.stub_server",
+            "--delay",
+            str(delay),
+            "--stop-on-eof",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

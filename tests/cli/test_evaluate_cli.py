@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from corr2cause.cli.app import app
-from corr2cause.evaluation.stub_server import StubOpenAIServer
+from corr2cause.testing.stub_server import StubOpenAIServer
 
 runner = CliRunner()
 

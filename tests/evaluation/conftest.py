@@ -11,7 +11,7 @@ import pytest
 
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.evaluation.backends.base import Backend, Request, Response
-from corr2cause.evaluation.stub_server import StubOpenAIServer
+from corr2cause.testing.stub_server import StubOpenAIServer
 from fixtures.tiny_models import (
     NLI_LABELS,
     build_tiny_causal_lm,

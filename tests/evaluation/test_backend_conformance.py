@@ -16,7 +16,7 @@ import pytest
 from corr2cause.evaluation.backends import load_backend
 from corr2cause.evaluation.backends.base import Backend, Request, Response, cache_key
 from corr2cause.evaluation.prompts import load_prompt
-from corr2cause.evaluation.stub_server import StubOpenAIServer
+from corr2cause.testing.stub_server import StubOpenAIServer
 
 from .conftest import EchoBackend, FlakyBackend, make_items, stub_answer
 

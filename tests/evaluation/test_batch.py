@@ -103,3 +103,18 @@ def test_bad_response_files_are_named(tmp_path):
         ],
     )
     assert res.exit_code != 0
+
+
+def test_fewshot_prompts_export_with_their_exemplars(tmp_path) -> None:
+    import dataclasses
+
+    from corr2cause.evaluation.fewshot import FewShotError
+
+    pool = [dataclasses.replace(i, id=f"train-{k}") for k, i in enumerate(make_items(24))]
+    out = tmp_path / "p.jsonl"
+    assert export_prompts(make_items(3), out, prompt="fewshot-2", fewshot_pool=pool) == 3
+    first = json.loads(out.read_text().splitlines()[0])
+    roles = [m["role"] for m in json.loads(first["messages"])]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    with pytest.raises(FewShotError, match="needs a pool"):
+        export_prompts(make_items(3), out, prompt="fewshot-2")

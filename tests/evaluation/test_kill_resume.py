@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from corr2cause.evaluation.prompts import load_prompt
-from corr2cause.evaluation.stub_server import StubOpenAIServer
+from corr2cause.testing.stub_server import StubOpenAIServer
 
 from .conftest import make_items, stub_answer
 

@@ -12,7 +12,7 @@ from corr2cause.evaluation.backends import BackendError, load_backend
 from corr2cause.evaluation.backends.base import Request
 from corr2cause.evaluation.prompts import load_prompt
 from corr2cause.evaluation.runner import evaluate
-from corr2cause.evaluation.stub_server import StubOpenAIServer, StubReply, StubRequest
+from corr2cause.testing.stub_server import StubOpenAIServer, StubReply, StubRequest
 
 from .conftest import make_items, stub_answer
 
@@ -156,7 +156,7 @@ def test_base_url_credentials_are_not_recorded(monkeypatch: pytest.MonkeyPatch) 
 def test_api_key_never_reaches_outputs(tmp_path: Path) -> None:
     def leaky(request: StubRequest) -> StubReply | None:  # a server echoing the key back
         if "collider" in request.prompt:
-            return StubReply(status=401, body={"error": {"message": f"bad key {KEY}"}})
+            return StubReply(status=422, body={"error": {"message": f"bad key {KEY}"}})
         return StubReply(text=f"No, {KEY}") if "confounder" in request.prompt else None
 
     with StubOpenAIServer(responder=leaky) as server:

@@ -103,13 +103,16 @@ def parse_list(text: str | Sequence[str]) -> list[str]:
 
 
 @contextmanager
-def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr; yields ``update(done, total)``.
+def progress_bar(
+    description: str, *, enabled: bool = True
+) -> Iterator[Callable[..., None]]:
+    """A rich progress bar on stderr; yields ``update(done, total, note=None)``.
 
-    Disabled (a no-op) when ``enabled`` is false or stderr is not a terminal.
+    ``note`` (e.g. a running score and failure count) is shown after the bar and kept until
+    the next note. Disabled (a no-op) when ``enabled`` is false or stderr is not a terminal.
     """
     if not enabled or not sys.stderr.isatty():
-        yield lambda done, total: None
+        yield lambda done, total, note=None: None
         return
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -117,12 +120,16 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[note]}"),
         console=err_console,
         transient=True,
     ) as prog:
-        task = prog.add_task(description, total=None)
+        task = prog.add_task(description, total=None, note="")
 
-        def update(done: int, total: int) -> None:
-            prog.update(task, completed=done, total=total)
+        def update(done: int, total: int, note: str | None = None) -> None:
+            if note is None:
+                prog.update(task, completed=done, total=total)
+            else:
+                prog.update(task, completed=done, total=total, note=note)
 
         yield update

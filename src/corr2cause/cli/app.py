@@ -121,6 +121,7 @@ from corr2cause.cli import (  # noqa: E402
     evaluate_cmd,
     export_cmd,
     pipeline_cmd,
+    serve_cmd,
     solve_cmd,
     train_cmd,
 )
@@ -134,6 +135,7 @@ app.command("report")(evaluate_cmd.report)
 app.command("compare")(evaluate_cmd.compare)
 app.command("grade-graph")(evaluate_cmd.grade_graph)
 app.command("export-prompts")(evaluate_cmd.export_prompts)
+app.command("serve")(serve_cmd.serve)
 app.command("export-hf")(export_cmd.export_hf)
 app.command("finetune")(train_cmd.finetune)
 app.command("robustness")(train_cmd.robustness)

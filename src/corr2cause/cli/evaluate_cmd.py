@@ -7,6 +7,7 @@ through it torch or the OpenAI client, when a backend needs them) loads when a c
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +36,11 @@ def evaluate(
         Path, typer.Option("--out", "-o", help="Run directory (rerun with the same to resume).")
     ],
     prompt: Annotated[
-        str, typer.Option(help="Prompt: 'direct' (the paper's), 'cot', or a .toml template.")
+        str,
+        typer.Option(
+            help="Prompt: 'direct' (the paper's), 'cot', 'reasoning', 'fewshot-K', 'staged', "
+            "or a .toml template."
+        ),
     ] = "direct",
     split: Annotated[
         str | None,
@@ -93,6 +98,34 @@ def evaluate(
     dtype: Annotated[
         str | None, typer.Option(help="hf/nli/classifier: auto, float32, bfloat16, float16.")
     ] = None,
+    token_param: Annotated[
+        str | None,
+        typer.Option(
+            help="openai: auto (from the model table), max_tokens or max_completion_tokens."
+        ),
+    ] = None,
+    reasoning_effort: Annotated[
+        str | None, typer.Option(help="openai: reasoning_effort (minimal/low/medium/high).")
+    ] = None,
+    structured: Annotated[
+        str | None,
+        typer.Option(help="openai: json (response_format schema) or choice (vLLM Yes/No)."),
+    ] = None,
+    model_config: Annotated[
+        str | None, typer.Option(help="openai: TOML of per-model request settings and prices.")
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Samples per item, majority vote (self-consistency).")
+    ] = 1,
+    fewshot_data: Annotated[
+        Path | None, typer.Option(help="fewshot prompts: exemplar pool (default: DATA, train).")
+    ] = None,
+    max_failures: Annotated[
+        int, typer.Option(min=0, help="Failed requests allowed before the run stops (exit 2).")
+    ] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON (default off a terminal).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate a model on a Corr2Cause file with the paper's protocol (resumable).
@@ -132,6 +165,10 @@ def evaluate(
         "max_length": max_length,
         "device": device,
         "dtype": dtype,
+        "token_param": token_param,
+        "reasoning_effort": reasoning_effort,
+        "structured": structured,
+        "model_config": model_config,
     }
     template = load_prompt(prompt)
     backend = load_backend(model, **options)
@@ -144,6 +181,7 @@ def evaluate(
         info["variant"] = dataset.resolve_variant(variant)
     try:
         with backend, progress_bar(f"evaluate {backend.spec}", enabled=not quiet) as update:
+            live = _LiveStatus(update)
             metrics = run_evaluation(
                 backend,
                 items,
@@ -152,9 +190,13 @@ def evaluate(
                 limit=limit,
                 concurrency=concurrency,
                 cache=cache,
-                progress=update,
+                progress=live.progress,
+                status=live.status,
                 n_boot=bootstrap,
                 run_info=info,
+                samples=samples,
+                fewshot_pool=fewshot_data,
+                max_failures=max_failures,
             )
     except KeyboardInterrupt:
         err_console.print(
@@ -173,8 +215,50 @@ def evaluate(
         "request_failures": metrics["request_failures"],
         "queried": metrics["run"]["queried"],
         "from_cache": metrics["run"]["from_cache"],
+        "truncated": metrics["answers"]["truncated"],
+        "retries": metrics["run"]["retries"],
+        "tokens_per_item": metrics["usage"]["tokens"]["completion"]["per_item"],
     }
-    typer.echo(json.dumps(summary))
+    if summary["request_failures"]:
+        err_console.print(
+            f"[bold yellow]warning:[/] {summary['request_failures']} request(s) failed "
+            "(counted in request_failures, scored as invalid); rerun to retry them",
+            highlight=False,
+        )
+    if as_json or not sys.stdout.isatty():
+        typer.echo(json.dumps(summary))
+    else:
+        _print_table(summary)
+
+
+class _LiveStatus:
+    """Feeds the progress bar with the running F1, failures and retries."""
+
+    def __init__(self, update: Any) -> None:
+        self.update = update
+        self.done = self.total = 0
+
+    def progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        self.update(done, total)
+
+    def status(self, state: dict[str, Any]) -> None:
+        f1 = "-" if state["f1"] is None else f"{state['f1']:.1f}"
+        note = f"F1 {f1}  failed {state['failures']}  retries {state['retries']}"
+        self.update(self.done, self.total, note)
+
+
+def _print_table(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{summary['backend']} · {summary['prompt']}", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        if key not in ("backend", "prompt"):
+            table.add_row(key, "-" if value is None else str(value))
+    Console().print(table)
 
 
 def report(

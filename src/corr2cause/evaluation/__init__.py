@@ -6,7 +6,8 @@ Public interface:
   ``metrics.json`` and ``run.json``, and return the metrics;
 * :func:`load_backend` / :func:`register_backend` - backends from ``name[:arg]`` specs;
 * :func:`load_prompt` - versioned prompt templates (``direct``, ``cot``, or a TOML file);
-* :func:`normalize_answer` - free text to the binary label;
+* :func:`extract_answer` / :func:`normalize_answer` - free text to the binary label, the
+  reasoning split off (:func:`split_reasoning`);
 * :func:`compute_metrics` - F1 / precision / recall / accuracy with intervals and breakdowns;
 * :func:`write_report` - Markdown and HTML comparison of run directories;
 * :func:`run_robustness` / :func:`shortcut_analysis` - the paper's robustness experiment (one
@@ -16,7 +17,13 @@ Heavy dependencies (torch, transformers, the OpenAI client) load only when a bac
 needs them is built.
 """
 
-from corr2cause.evaluation.answers import ParsedAnswer, normalize_answer
+from corr2cause.evaluation.answers import (
+    AnswerExtractor,
+    ParsedAnswer,
+    extract_answer,
+    normalize_answer,
+    split_reasoning,
+)
 from corr2cause.evaluation.backends import (
     Backend,
     BackendError,
@@ -31,11 +38,13 @@ from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptError, PromptTemplate, load_prompt
 from corr2cause.evaluation.report import write_report
 from corr2cause.evaluation.robustness import RobustnessError, run_robustness, shortcut_analysis
-from corr2cause.evaluation.runner import evaluate
+from corr2cause.evaluation.runner import EvaluationFailed, evaluate
 
 __all__ = [
+    "AnswerExtractor",
     "Backend",
     "BackendError",
+    "EvaluationFailed",
     "ParsedAnswer",
     "PromptError",
     "PromptTemplate",
@@ -46,11 +55,13 @@ __all__ = [
     "available_backends",
     "compute_metrics",
     "evaluate",
+    "extract_answer",
     "load_backend",
     "load_prompt",
     "normalize_answer",
     "register_backend",
     "run_robustness",
     "shortcut_analysis",
+    "split_reasoning",
     "write_report",
 ]

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from corr2cause.atomic import atomic_write_bytes, write_jsonl
 from corr2cause.dataset.readers import EvalItem, iter_rows
+from corr2cause.evaluation.fewshot import exemplars_for
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt, messages_to_text
 
 
@@ -32,6 +33,7 @@ def export_prompts(
     path: str | Path,
     *,
     prompt: str | Path | PromptTemplate = "direct",
+    fewshot_pool: Sequence[EvalItem] | str | Path | None = None,
 ) -> int:
     """Write the rendered prompt of every item to ``path`` (``.parquet`` or ``.jsonl``).
 
@@ -44,6 +46,9 @@ def export_prompts(
     prompt : str, Path or PromptTemplate
         A single-step template (multi-step templates need the model's earlier answers and
         cannot be exported in one pass).
+    fewshot_pool : sequence of EvalItem, str or Path, optional
+        Exemplar pool of a few-shot template (see
+        :func:`~corr2cause.evaluation.fewshot.exemplars_for`).
 
     Returns
     -------
@@ -56,9 +61,10 @@ def export_prompts(
             f"prompt {template.id} has {len(template.steps)} steps; only single-step prompts "
             "can be exported for offline batch inference"
         )
+    exemplars = exemplars_for(template, fewshot_pool, evaluated=items)
     rows = []
     for item in items:
-        messages = template.messages(item)
+        messages = template.messages(item, exemplars=exemplars)
         rows.append(
             {
                 "id": item.id,
@@ -67,7 +73,7 @@ def export_prompts(
                 "system": template.system or "",
                 "user": messages[-1]["content"],
                 "prompt_template": template.id,
-                "max_tokens": template.steps[0].max_tokens,
+                "max_tokens": template.max_tokens(0),
             }
         )
     path = Path(path)

@@ -11,20 +11,39 @@ then parses the answers, computes the metrics and writes, in ``out_dir``:
 
 ``predictions.jsonl``
     one line per item: ``id``, ``prompt`` (what the model saw at the final step), ``raw``,
-    ``parsed`` (``yes`` / ``no`` / ``null``), ``pred``, ``gold``, ``correct``,
-    ``num_variables``, ``relation``, ``premise_id`` (cluster key of the premise),
-    ``latency_s``, ``prompt_tokens``, ``completion_tokens``, ``error``, ``cached``, and
-    ``steps`` (earlier step outputs, for multi-step prompts);
+    ``reasoning`` (the reasoning, split off the answer or returned apart by the server),
+    ``answer`` (the text read for the verdict), ``parsed`` (``yes`` / ``no`` / ``null``),
+    ``truncated``, ``rule`` (the extraction rule that found the verdict), ``pred``, ``gold``,
+    ``correct``, ``num_variables``, ``relation``, ``premise_id`` (cluster key of the premise),
+    ``latency_s``, ``prompt_tokens``,
+    ``completion_tokens``, ``reasoning_tokens``, ``error``, ``cached``, ``steps`` (earlier
+    step outputs, for multi-step prompts) and, with ``samples > 1``, ``samples`` (one record
+    per sample) and ``votes``;
 ``metrics.json``
-    :func:`~corr2cause.evaluation.metrics.compute_metrics` plus a ``run`` block;
+    :func:`~corr2cause.evaluation.metrics.compute_metrics`, plus ``answers`` (parse failures,
+    truncations, failed requests, metrics on answered items alone) and ``usage`` (tokens,
+    latency, cost) from :mod:`corr2cause.evaluation.usage`, plus a ``run`` block;
 ``run.json``
-    the manifest (backend, prompt, data, counts, times, status), written at the start
-    (``running``) and at the end (``complete`` or ``interrupted``);
+    the manifest (backend with every request option, prompt, strategy, samples, few-shot
+    exemplars, data, counts, times, status), written at the start (``running``) and at the end
+    (``complete``, ``interrupted`` or ``failed``);
 ``cache.sqlite``
     the response cache, unless another cache is given.
 
 Running the same evaluation again re-queries nothing that completed: after a crash, Ctrl-C or
 SIGKILL, rerun the command to resume. Failed calls are not cached and are retried on rerun.
+
+Strategies
+    A multi-step template (``cot``, ``staged``) sends one call per step; every step is cached
+    on its own, so a staged run resumes step by step. A few-shot template gets its exemplars
+    from :func:`~corr2cause.evaluation.fewshot.select_exemplars`. ``samples = n`` asks every
+    item ``n`` times (self-consistency, Wang et al. 2023; use a temperature above 0) and takes
+    the majority verdict; a tie, or no readable sample, reads as *invalid*.
+Failures
+    A fatal backend error (refused key, unknown model, nothing listening) stops the run at
+    once. Otherwise, once more than ``max_failures`` requests have failed the run stops; the
+    manifest then says ``failed`` and :class:`EvaluationFailed` is raised. Completed responses
+    stay cached either way, so rerunning resumes.
 """
 
 from __future__ import annotations
@@ -42,17 +61,88 @@ from corr2cause import __version__
 from corr2cause.atomic import write_json, write_jsonl
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.dataset.store import read_items
-from corr2cause.evaluation.answers import normalize_answer
+from corr2cause.errors import Corr2CauseError
+from corr2cause.evaluation.answers import AnswerExtractor, ParsedAnswer
 from corr2cause.evaluation.backends import load_backend
-from corr2cause.evaluation.backends.base import Backend, Request, Response, cache_key, key_prefix
+from corr2cause.evaluation.backends.base import (
+    Backend,
+    BackendFatalError,
+    Request,
+    Response,
+    cache_key,
+    key_prefix,
+)
 from corr2cause.evaluation.cache import ResponseCache
+from corr2cause.evaluation.fewshot import exemplars_for
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt
 from corr2cause.evaluation.runs import premise_key
+from corr2cause.evaluation.usage import answer_summary, usage_summary
 
-__all__ = ["evaluate"]
+__all__ = ["EvaluationFailed", "evaluate"]
 
 Progress = Callable[[int, int], None]
+Status = Callable[[dict[str, Any]], None]
+
+
+class EvaluationFailed(Corr2CauseError):
+    """The run stopped: a fatal backend error, or more failed requests than allowed.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The run directory (its ``run.json`` says ``failed`` and why).
+    failures : int
+        Requests that failed.
+    """
+
+    def __init__(self, message: str, *, out_dir: Path, failures: int) -> None:
+        super().__init__(message)
+        self.out_dir = out_dir
+        self.failures = failures
+
+
+class _TooManyFailures(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _Counters:
+    """Live state of a run, for the progress display and the stopping rule."""
+
+    max_failures: int | None
+    final_step: int
+    live: bool = False
+    failures: int = 0
+    retries: int = 0
+    first_error: str | None = None
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # tp fp fn tn
+
+    def see(self, request: Request, response: Response, extractor: AnswerExtractor) -> None:
+        attempts = response.details.get("attempts") if response.details else None
+        if isinstance(attempts, int) and attempts > 1:
+            self.retries += attempts - 1
+        if not response.ok:
+            self.failures += 1
+            self.first_error = self.first_error or response.error
+            if self.max_failures is not None and self.failures > self.max_failures:
+                raise _TooManyFailures
+            return
+        if not self.live or request.step != self.final_step or request.sample:
+            return
+        pred = _read(response, extractor).label if response.label is None else response.label
+        gold = request.item.label
+        self.counts[0 if gold and pred else 1 if pred else 2 if gold else 3] += 1
+
+    def status(self) -> dict[str, Any]:
+        tp, fp, fn, _ = self.counts
+        f1 = round(100 * 2 * tp / (2 * tp + fp + fn), 2) if 2 * tp + fp + fn else None
+        return {
+            "f1": f1,
+            "answered": sum(self.counts),
+            "failures": self.failures,
+            "retries": self.retries,
+        }
 
 
 @dataclass(slots=True)
@@ -82,6 +172,8 @@ def _run_step(
     prefix: str,
     concurrency: int,
     tick: Callable[[int], None],
+    counters: _Counters,
+    extractor: AnswerExtractor,
 ) -> tuple[int, int]:
     """Answer ``requests`` (one per item ``positions[k]``); returns (queried, from cache)."""
     keys = [cache_key(backend, r, prefix=prefix) for r in requests]
@@ -104,6 +196,7 @@ def _run_step(
             if response.ok:
                 cache.put(key, response, backend=backend.spec, item_id=requests[k].item.id)
             answers[key] = response
+            counters.see(requests[k], response, extractor)
             tick(multiplicity[key])
     for k, key in enumerate(keys):
         trace = traces[positions[k]]
@@ -113,41 +206,111 @@ def _run_step(
     return len(todo), len(keys) - len(todo)
 
 
-def _record(item: EvalItem, trace: _Trace) -> dict[str, Any]:
+def _read(response: Response, extractor: AnswerExtractor) -> ParsedAnswer:
+    finish = response.details.get("finish_reason") if response.details else None
+    return extractor(response.text, finish_reason=finish if isinstance(finish, str) else None)
+
+
+def _sample_record(trace: _Trace, extractor: AnswerExtractor) -> dict[str, Any]:
+    """Verdict, reasoning and usage of one sample (one chain of calls)."""
     final = trace.outputs[-1]
+    reasoning = final.reasoning
+    answer_text = final.text
+    truncated = False
     if not final.ok:
-        pred, verdict, parse_failed = 0, None, False
+        pred, verdict, rule = 0, None, None
     elif final.label is not None:
         pred = int(final.label)
-        verdict, parse_failed = ("yes" if pred else "no"), False
+        verdict, rule = ("yes" if pred else "no"), "backend"
     else:
-        parsed = normalize_answer(final.text)
-        pred, verdict, parse_failed = parsed.label, parsed.verdict, not parsed.parsed
+        finish = final.details.get("finish_reason") if final.details else None
+        parsed, split = extractor.read(
+            final.text, finish_reason=finish if isinstance(finish, str) else None
+        )
+        pred, verdict, truncated, rule = parsed.label, parsed.verdict, parsed.truncated, parsed.rule
+        if extractor.strip_reasoning and final.text:
+            answer_text = split.answer
+            if split.reasoning:
+                reasoning = f"{reasoning}\n\n{split.reasoning}" if reasoning else split.reasoning
     latencies = [r.latency_s for r in trace.outputs if r.latency_s is not None]
-    prompt_tokens = [r.prompt_tokens for r in trace.outputs]
-    completion_tokens = [r.completion_tokens for r in trace.outputs]
+
+    def total(name: str) -> int | None:
+        values = [getattr(r, name) for r in trace.outputs]
+        return sum(values) if values and None not in values else None
+
+    finish = final.details.get("finish_reason") if final.details else None
+    return {
+        "raw": final.text,
+        "reasoning": reasoning,
+        "answer": answer_text,
+        "parsed": verdict,
+        "truncated": truncated,
+        "rule": rule,
+        "pred": pred,
+        "latency_s": round(sum(latencies), 6) if latencies else None,
+        "prompt_tokens": total("prompt_tokens"),
+        "completion_tokens": total("completion_tokens"),
+        "reasoning_tokens": total("reasoning_tokens"),
+        "finish_reason": finish,
+        "error": final.error,
+        "cached": all(trace.cached),
+    }
+
+
+def _record(item: EvalItem, traces: Sequence[_Trace], extractor: AnswerExtractor) -> dict[str, Any]:
+    samples = [_sample_record(t, extractor) for t in traces]
+    first = samples[0]
+    votes = {"yes": 0, "no": 0, "none": 0}
+    for sample in samples:
+        votes[sample["parsed"] or "none"] += 1
+    errors = [s["error"] for s in samples if s["error"] is not None]
+    if len(samples) == 1:
+        verdict, pred = first["parsed"], first["pred"]
+    elif votes["yes"] > votes["no"]:
+        verdict, pred = "yes", 1
+    elif votes["no"] > votes["yes"] or votes["no"]:
+        verdict, pred = "no", 0
+    else:
+        verdict, pred = None, 0
+    if errors:
+        verdict, pred = None, 0
+
+    def total(name: str) -> int | float | None:
+        values = [s[name] for s in samples]
+        return sum(values) if None not in values else None
+
     row: dict[str, Any] = {
         "id": item.id,
-        "prompt": trace.last_payload,
-        "raw": final.text,
+        "prompt": traces[0].last_payload,
+        "raw": first["raw"],
+        "reasoning": first["reasoning"],
+        "answer": first["answer"],
         "parsed": verdict,
+        "truncated": all(s["truncated"] for s in samples) and verdict is None,
+        "rule": first["rule"] if len(samples) == 1 else "majority",
         "pred": pred,
         "gold": item.label,
         "correct": pred == item.label,
         "num_variables": item.num_variables,
         "relation": item.relation,
         "premise_id": premise_key(item.premise),
-        "latency_s": round(sum(latencies), 6) if latencies else None,
-        "prompt_tokens": sum(prompt_tokens) if None not in prompt_tokens else None,
-        "completion_tokens": sum(completion_tokens) if None not in completion_tokens else None,
-        "error": final.error,
-        "cached": all(trace.cached),
-        "parse_failed": parse_failed,
+        "latency_s": round(total("latency_s"), 6) if total("latency_s") is not None else None,  # type: ignore[arg-type]
+        "prompt_tokens": total("prompt_tokens"),
+        "completion_tokens": total("completion_tokens"),
+        "reasoning_tokens": total("reasoning_tokens"),
+        "finish_reason": first["finish_reason"],
+        "error": errors[0] if errors else None,
+        "cached": all(s["cached"] for s in samples),
+        "parse_failed": not errors and verdict is None,
     }
-    if len(trace.outputs) > 1:
-        row["steps"] = [r.text for r in trace.outputs[:-1]]
-    if final.details:
-        row["details"] = dict(final.details)
+    outputs = traces[0].outputs
+    if len(outputs) > 1:
+        row["steps"] = [r.text for r in outputs[:-1]]
+    if outputs[-1].details:
+        row["details"] = dict(outputs[-1].details)
+    if len(samples) > 1:
+        row["votes"] = votes
+        row["samples"] = samples
     return row
 
 
@@ -165,6 +328,10 @@ def evaluate(
     seed: int = 0,
     backend_options: dict[str, Any] | None = None,
     run_info: dict[str, Any] | None = None,
+    samples: int = 1,
+    fewshot_pool: Sequence[EvalItem] | str | Path | None = None,
+    max_failures: int | None = None,
+    status: Status | None = None,
 ) -> dict[str, Any]:
     """Evaluate a backend on items; write predictions, metrics and a manifest to ``out_dir``.
 
@@ -197,7 +364,17 @@ def evaluate(
         Options for :func:`~corr2cause.evaluation.backends.load_backend` when ``backend`` is
         a spec.
     run_info : dict, optional
-        Extra fields for the manifest (e.g. the data file and its hash).
+        Extra fields for the manifest (e.g. the data file and its hash, the ``split``).
+    samples : int
+        Samples per item (self-consistency by majority vote); 1 by default.
+    fewshot_pool : sequence of EvalItem, str or Path, optional
+        Exemplar pool of a few-shot prompt (default: the prompt's split, ``train``, of the
+        data file); items under evaluation are never used.
+    max_failures : int, optional
+        Stop the run once more requests than this have failed (``None``: never stop).
+    status : callable, optional
+        ``status(dict)`` after every response, with the running ``f1`` of the answered items,
+        ``answered``, ``failures`` and ``retries`` (for live progress displays).
 
     Returns
     -------
@@ -209,12 +386,18 @@ def evaluate(
     Raises
     ------
     ValueError
-        On duplicate item ids or a bad ``limit`` / ``concurrency``.
+        On duplicate item ids or a bad ``limit`` / ``concurrency`` / ``samples``.
+    EvaluationFailed
+        When a fatal backend error or too many failed requests stopped the run.
     """
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
+    if samples < 1:
+        raise ValueError("samples must be >= 1")
+    if max_failures is not None and max_failures < 0:
+        raise ValueError("max_failures must be >= 0")
     info: dict[str, Any] = dict(run_info or {})
     if isinstance(items, str | Path):
         info.setdefault("data", str(items))
@@ -228,6 +411,17 @@ def evaluate(
         load_backend(backend, **(backend_options or {})) if isinstance(backend, str) else backend
     )
     template = load_prompt(prompt) if engine.uses_prompt else None
+    exemplars = (
+        exemplars_for(
+            template,
+            fewshot_pool if fewshot_pool is not None else info.get("data"),
+            evaluated=selected,
+            split=info.get("split"),
+        )
+        if template
+        else []
+    )
+    extractor = template.answer if template is not None else AnswerExtractor()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     owns_cache = not isinstance(cache, ResponseCache)
@@ -236,7 +430,8 @@ def evaluate(
     )
 
     steps = len(template.steps) if template is not None else 1
-    total = len(selected) * steps
+    units = [(k, sample) for k in range(len(selected)) for sample in range(samples)]
+    total = len(units) * steps
     done = 0
 
     def tick(count: int) -> None:
@@ -251,6 +446,14 @@ def evaluate(
         "corr2cause_version": __version__,
         "backend": engine.describe(),
         "prompt": template.to_dict() if template is not None else None,
+        "strategy": template.strategy if template is not None else None,
+        "samples": samples,
+        "fewshot": (
+            {**template.fewshot.to_dict(), "exemplar_ids": [e.id for e in exemplars]}
+            if template is not None and template.fewshot is not None
+            else None
+        ),
+        "max_failures": max_failures,
         "n_items": len(selected),
         "limit": limit,
         "concurrency": concurrency,
@@ -259,26 +462,43 @@ def evaluate(
         **info,
     }
     write_json(out / "run.json", manifest)
-    traces = [_Trace() for _ in selected]
+    traces = [_Trace() for _ in units]
     queried = from_cache = 0
+    counters = _Counters(max_failures=max_failures, final_step=steps - 1, live=status is not None)
+
+    def tick_and_report(count: int) -> None:
+        tick(count)
+        if status is not None:
+            status(counters.status())
+
+    def finish(state: str, **extra: Any) -> None:
+        manifest.update(status=state, stopped=_now(), queried=queried, **extra)
+        write_json(out / "run.json", manifest)
+        if owns_cache:
+            store.close()
+        if owns_backend:
+            engine.close()
+
     try:
         prefix = key_prefix(engine)
         for step in range(steps):
-            positions = [k for k, t in enumerate(traces) if not t.failed]
-            tick(len(selected) - len(positions) if step else 0)
+            positions = [u for u, t in enumerate(traces) if not t.failed]
+            tick(len(units) - len(positions) if step else 0)
             requests = []
-            for k in positions:
+            for u in positions:
+                k, sample = units[u]
                 item = selected[k]
                 if template is None:
-                    requests.append(Request(item=item))
+                    requests.append(Request(item=item, sample=sample))
                     continue
-                previous = [r.text or "" for r in traces[k].outputs]
+                previous = [r.text or "" for r in traces[u].outputs]
                 requests.append(
                     Request(
                         item=item,
-                        messages=tuple(template.messages(item, previous)),
-                        max_tokens=template.steps[step].max_tokens,
+                        messages=tuple(template.messages(item, previous, exemplars=exemplars)),
+                        max_tokens=template.max_tokens(step),
                         step=step,
+                        sample=sample,
                     )
                 )
             q, c = _run_step(
@@ -289,24 +509,43 @@ def evaluate(
                 cache=store,
                 prefix=prefix,
                 concurrency=concurrency,
-                tick=tick,
+                tick=tick_and_report,
+                counters=counters,
+                extractor=extractor,
             )
             queried += q
             from_cache += c
+    except BackendFatalError as exc:
+        finish("failed", error=str(exc), request_failures=counters.failures)
+        raise EvaluationFailed(
+            f"{exc}\nthe run stopped; completed responses are cached in {store.path}",
+            out_dir=out,
+            failures=counters.failures,
+        ) from None
+    except _TooManyFailures:
+        message = (
+            f"{counters.failures} request(s) failed, more than the {max_failures} allowed "
+            f"(first error: {counters.first_error}); the run stopped. Completed responses are "
+            f"cached in {store.path}: rerun to retry the failed ones, or allow failures "
+            "(--max-failures N)"
+        )
+        finish("failed", error=message, request_failures=counters.failures)
+        raise EvaluationFailed(message, out_dir=out, failures=counters.failures) from None
     except BaseException:
-        manifest.update(status="interrupted", stopped=_now(), queried=queried)
-        write_json(out / "run.json", manifest)
-        if owns_cache:
-            store.close()
-        if owns_backend:
-            engine.close()
+        finish("interrupted")
         raise
     if owns_cache:
         store.close()
     if owns_backend:
         engine.close()
 
-    records = [_record(item, trace) for item, trace in zip(selected, traces, strict=True)]
+    by_item: list[list[_Trace]] = [[] for _ in selected]
+    for (k, _), trace in zip(units, traces, strict=True):
+        by_item[k].append(trace)
+    records = [
+        _record(item, item_traces, extractor)
+        for item, item_traces in zip(selected, by_item, strict=True)
+    ]
     write_jsonl(out / "predictions.jsonl", records)
     metrics = compute_metrics(
         [r["gold"] for r in records],
@@ -319,6 +558,13 @@ def evaluate(
         n_boot=n_boot,
         seed=seed,
     )
+    settings = getattr(engine, "settings", None)
+    metrics["answers"] = answer_summary(records)
+    metrics["usage"] = usage_summary(
+        records,
+        price_in=getattr(settings, "price_in", None),
+        price_out=getattr(settings, "price_out", None),
+    )
     wall = time.perf_counter() - started
     manifest.update(
         status="complete",
@@ -328,12 +574,17 @@ def evaluate(
         from_cache=from_cache,
         request_failures=metrics["request_failures"],
         parse_failures=metrics["parse_failures"],
+        truncated=metrics["answers"]["truncated"],
+        retries=counters.retries,
     )
     metrics["run"] = {
         "backend": engine.spec,
         "prompt": template.id if template is not None else None,
+        "strategy": template.strategy if template is not None else None,
+        "samples": samples,
         "n_items": len(selected),
         "queried": queried,
+        "retries": counters.retries,
         "from_cache": from_cache,
         "wall_s": round(wall, 3),
         "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "unit": "premise"},

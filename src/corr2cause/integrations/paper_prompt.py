@@ -1,4 +1,4 @@
-"""The paper's zero-shot prompt, shared by the inspect-ai task and the lm-eval tasks.
+"""The paper's zero-shot prompt for the inspect-ai and lm-eval tasks, read from ``direct.toml``.
 
 Jin et al. (ICLR 2024) ask every model the same question (SPEC section 7)::
 
@@ -7,48 +7,29 @@ Jin et al. (ICLR 2024) ask every model the same question (SPEC section 7)::
 
     Answer:
 
-where ``{hypothesis}`` has its final period stripped (the question mark replaces it). Chat
-models also get the system prompt :data:`PAPER_SYSTEM_PROMPT`; completion models get the user
-text alone.
-
-Both integrations render prompts through :func:`paper_prompt`, so an inspect run, an lm-eval
-run and the project's own harness (``corr2cause.evaluation``, prompt ``direct``) send the
+where ``{hypothesis}`` has its final period stripped. The text is defined once, in the
+evaluation harness's built-in template ``direct`` (``evaluation/prompts/direct.toml``); this
+module only reads it, so an inspect run, an lm-eval run and ``corr2cause evaluate`` send the
 same characters to a model and their scores can be compared.
 """
 
 from __future__ import annotations
 
+from corr2cause.evaluation.prompts import load_prompt, strip_final_period
+
 __all__ = ["PAPER_PROMPT_TEMPLATE", "PAPER_SYSTEM_PROMPT", "paper_prompt", "strip_final_period"]
 
-PAPER_SYSTEM_PROMPT = (
-    "You are a highly intelligent question-answering bot with profound knowledge of causal "
-    "inference."
-)
-"""System prompt the paper sends to chat models."""
+_DIRECT = load_prompt("direct")
 
-PAPER_PROMPT_TEMPLATE = (
-    "Question: {premise}\n"
-    'Can we deduct the following: {hypothesis}? Just answer "Yes" or "No."\n'
-    "\n"
-    "Answer:"
-)
+PAPER_SYSTEM_PROMPT: str = _DIRECT.system or ""
+"""System prompt the paper sends to chat models (from ``direct.toml``)."""
+
+PAPER_PROMPT_TEMPLATE: str = _DIRECT.steps[0].user.replace("{hypothesis_no_period}", "{hypothesis}")
 """The user prompt; ``{hypothesis}`` is filled in without its final period."""
 
 
-def strip_final_period(hypothesis: str) -> str:
-    """Drop trailing whitespace and one final period, as the paper does.
-
-    Examples
-    --------
-    >>> strip_final_period("A directly causes B.")
-    'A directly causes B'
-    """
-    text = hypothesis.rstrip()
-    return text[:-1] if text.endswith(".") else text
-
-
 def paper_prompt(premise: str, hypothesis: str) -> str:
-    """Render the paper's zero-shot question for one item.
+    """Render the paper's zero-shot question for one item (the ``direct`` template).
 
     Parameters
     ----------
@@ -70,4 +51,4 @@ def paper_prompt(premise: str, hypothesis: str) -> str:
     <BLANKLINE>
     Answer:
     """
-    return PAPER_PROMPT_TEMPLATE.format(premise=premise, hypothesis=strip_final_period(hypothesis))
+    return _DIRECT.render_pair(premise, hypothesis)

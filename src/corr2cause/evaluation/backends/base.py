@@ -10,9 +10,12 @@ Contract (checked for every backend, fakes included, by the shared conformance t
 ``tests/evaluation/test_backend_conformance.py``):
 
 * ``stream(requests)`` yields every index of ``requests`` exactly once, in any order;
-* a failed request yields a response with ``error`` set and ``text`` / ``label`` ``None``,
-  and never raises: errors, timeouts and garbage from a server are retried within the
-  backend's limits and then reported this way;
+* a failed request yields a response with ``error`` set and ``text`` / ``label`` ``None``:
+  errors, timeouts and garbage from a server are retried within the backend's limits and
+  then reported this way;
+* the one exception is a **fatal** condition that makes every further request pointless
+  (the key is refused, the model or endpoint does not exist, nothing listens at the URL):
+  then ``stream`` raises :class:`BackendFatalError` after yielding what had completed;
 * ``label`` is 0, 1 or ``None`` (``None``: the runner parses ``text``);
 * :meth:`Backend.params` and :meth:`Backend.payload` are JSON-serialisable, contain no secret,
   and together with ``name`` and ``model`` determine the output: they make the cache key;
@@ -35,6 +38,7 @@ __all__ = [
     "CACHE_KEY_VERSION",
     "Backend",
     "BackendError",
+    "BackendFatalError",
     "Request",
     "Response",
     "cache_key",
@@ -52,6 +56,14 @@ class BackendError(Corr2CauseError):
     """A backend that cannot be built or configured (bad spec, missing model, bad option)."""
 
 
+class BackendFatalError(BackendError):
+    """A condition that fails every request alike; the run stops at once.
+
+    Raised by :meth:`Backend.stream` for an authentication failure (401/403), a model or
+    endpoint that does not exist (404), or a server that refuses connections.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
     """One model call.
@@ -67,12 +79,16 @@ class Request:
         Generation budget of this call when the prompt step sets one.
     step : int
         Prompt step (0 for single-step prompts).
+    sample : int
+        Sample number for self-consistency (``n`` samples per item); part of the cache key
+        when it is not 0, and added to the request seed.
     """
 
     item: EvalItem
     messages: tuple[Message, ...] | None = None
     max_tokens: int | None = None
     step: int = 0
+    sample: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +107,12 @@ class Response:
     latency_s : float or None
         Model time of the call (all attempts) in seconds.
     prompt_tokens, completion_tokens : int or None
-        Token counts where the backend knows them.
+        Token counts where the backend knows them (completion includes reasoning).
+    reasoning : str or None
+        Reasoning text the server returned apart from the answer (``reasoning_content`` /
+        ``reasoning`` fields); think blocks inside ``text`` are split off when parsing.
+    reasoning_tokens : int or None
+        Reasoning tokens, where the server reports them.
     details : dict
         Extra JSON-friendly data: scores, finish reason, attempts, ...
     """
@@ -103,6 +124,8 @@ class Response:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    reasoning: str | None = None
+    reasoning_tokens: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -124,6 +147,8 @@ class Response:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "details": dict(self.details),
+            "reasoning": self.reasoning,
+            "reasoning_tokens": self.reasoning_tokens,
         }
 
     @classmethod
@@ -137,6 +162,8 @@ class Response:
             prompt_tokens=data.get("prompt_tokens"),
             completion_tokens=data.get("completion_tokens"),
             details=data.get("details") or {},
+            reasoning=data.get("reasoning"),
+            reasoning_tokens=data.get("reasoning_tokens"),
         )
 
 
@@ -189,8 +216,15 @@ class Backend(ABC):
         backends, and ``(premise, hypothesis)`` otherwise.
         """
         if self.uses_prompt:
-            return {"messages": list(request.messages or ()), "max_tokens": request.max_tokens}
-        return {"premise": request.item.premise, "hypothesis": request.item.hypothesis}
+            out: dict[str, Any] = {
+                "messages": list(request.messages or ()),
+                "max_tokens": request.max_tokens,
+            }
+        else:
+            out = {"premise": request.item.premise, "hypothesis": request.item.hypothesis}
+        if request.sample:
+            out["sample"] = request.sample
+        return out
 
     def describe(self) -> dict[str, Any]:
         """Spec, name, model and params, for run manifests and reports."""

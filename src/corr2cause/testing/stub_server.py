@@ -2,30 +2,40 @@
 
 It listens on ``127.0.0.1`` (an ephemeral port by default), implements
 ``POST /v1/chat/completions``, ``POST /v1/completions`` and ``GET /v1/models``, and answers
-with a deterministic text chosen by an ``answer`` function. Faults are injected by a
-``responder`` hook that sees every request and may return an error status, a slow reply or a
-malformed body. It uses only the standard library (one thread per connection) and stops
-itself after ``max_lifetime_s`` seconds or ``max_requests`` requests, so a forgotten server
-cannot outlive a test run.
+with a deterministic text chosen by an ``answer`` function (or a scripted model style, see
+:mod:`corr2cause.testing.styles`). Faults are injected by a ``responder`` hook that sees every
+request and may return an error status, a slow reply, a malformed body, a body that trickles
+out one byte at a time, a reply that hangs after its headers, or a connection reset. The
+server can also play a reasoning model: return reasoning in ``reasoning_content`` (vLLM,
+DeepSeek) or ``reasoning`` (OpenRouter), report reasoning tokens, and reject parameters with
+OpenAI's 400 "Unsupported parameter" (o-series models reject ``max_tokens``).
+
+It uses only the standard library (one thread per connection) and stops itself after
+``max_lifetime_s`` seconds or ``max_requests`` requests, so a forgotten server cannot outlive
+a test run. ``corr2cause serve`` runs it from the command line.
 
 Examples
 --------
->>> from corr2cause.evaluation.stub_server import StubOpenAIServer
->>> with StubOpenAIServer(answer=lambda prompt: "Yes") as server:  # doctest: +SKIP
+>>> from corr2cause.testing.stub_server import StubOpenAIServer
+>>> with StubOpenAIServer(answer=lambda prompt: "Yes") as server:
 ...     url = server.base_url  # http://127.0.0.1:PORT/v1
+>>> url.startswith("http://127.0.0.1:")
+True
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["StubOpenAIServer", "StubReply", "StubRequest", "prompt_of"]
+__all__ = ["StubOpenAIServer", "StubReply", "StubRequest", "prompt_of", "transcript_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,14 @@ class StubReply:
         Extra response headers (e.g. ``Retry-After``).
     text : str, optional
         Answer text for the normal completion (overrides the ``answer`` function).
+    reasoning : str, optional
+        Reasoning text, sent in the server's ``reasoning_field``.
+    trickle_s : float
+        Send the body one byte at a time, this many seconds apart.
+    hang_after_headers : bool
+        Send the headers, then nothing until the server stops.
+    reset : bool
+        Close the connection abruptly (TCP RST) instead of answering.
     """
 
     status: int = 200
@@ -79,6 +97,10 @@ class StubReply:
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     text: str | None = None
+    reasoning: str | None = None
+    trickle_s: float = 0.0
+    hang_after_headers: bool = False
+    reset: bool = False
 
 
 def prompt_of(body: dict[str, Any]) -> str:
@@ -90,27 +112,57 @@ def prompt_of(body: dict[str, Any]) -> str:
     return prompt if isinstance(prompt, str) else json.dumps(prompt)
 
 
-def _completion_body(path: str, body: dict[str, Any], text: str, number: int) -> dict[str, Any]:
+def transcript_of(body: dict[str, Any]) -> str:
+    """Every user message of a chat request (or the completion prompt), joined by newlines."""
+    if "messages" in body:
+        return "\n".join(
+            str(m.get("content", "")) for m in body["messages"] if m.get("role") == "user"
+        )
+    return prompt_of(body)
+
+
+def _apply_stop(text: str, stop: Any) -> str:
+    """``text`` cut before the first stop sequence, as a real server would."""
+    sequences = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    cut = len(text)
+    for sequence in sequences:
+        if isinstance(sequence, str) and sequence:
+            found = text.find(sequence)
+            if 0 <= found < cut:
+                cut = found
+    return text[:cut]
+
+
+def _completion_body(
+    path: str,
+    body: dict[str, Any],
+    text: str,
+    number: int,
+    *,
+    reasoning: str | None = None,
+    reasoning_field: str | None = None,
+) -> dict[str, Any]:
     prompt_tokens = len(prompt_of(body).split())
-    usage = {
+    reasoning_tokens = len(reasoning.split()) if reasoning else 0
+    completion_tokens = len(text.split()) + reasoning_tokens
+    usage: dict[str, Any] = {
         "prompt_tokens": prompt_tokens,
-        "completion_tokens": len(text.split()),
-        "total_tokens": prompt_tokens + len(text.split()),
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
     }
+    if reasoning:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
     model = str(body.get("model", "stub"))
     if path.endswith("/chat/completions"):
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if reasoning and reasoning_field:
+            message[reasoning_field] = reasoning
         return {
             "id": f"chatcmpl-{number}",
             "object": "chat.completion",
             "created": 0,
             "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
             "usage": usage,
         }
     return {
@@ -131,6 +183,8 @@ class _Server(ThreadingHTTPServer):
 class StubOpenAIServer:
     """An OpenAI-compatible server on 127.0.0.1 for tests and benchmarks.
 
+    Replies honour the request's ``stop`` sequences (the text is cut before the first one).
+
     Parameters
     ----------
     answer : callable, optional
@@ -146,6 +200,13 @@ class StubOpenAIServer:
         The server shuts itself down after this many seconds.
     max_requests : int
         The server answers 503 to every request after this many.
+    reasoning_field : str, optional
+        ``"reasoning_content"`` or ``"reasoning"``: the chat message field that carries a
+        reply's reasoning (``StubReply.reasoning``, or the first element of a
+        ``(reasoning, text)`` pair returned by ``answer``).
+    reject_params : collection of str
+        Body fields answered with OpenAI's 400 "Unsupported parameter" (``{"max_tokens"}``
+        plays an o-series model).
 
     Attributes
     ----------
@@ -158,14 +219,18 @@ class StubOpenAIServer:
     def __init__(
         self,
         *,
-        answer: Callable[[str], str] | None = None,
+        answer: Callable[[str], str | tuple[str, str]] | None = None,
         responder: Callable[[StubRequest], StubReply | None] | None = None,
         delay_s: float = 0.0,
         port: int = 0,
         max_lifetime_s: float = 600.0,
         max_requests: int = 10_000_000,
+        reasoning_field: str | None = None,
+        reject_params: Collection[str] = (),
     ) -> None:
         self.answer = answer or (lambda prompt: "No")
+        self.reasoning_field = reasoning_field
+        self.reject_params = frozenset(reject_params)
         self.responder = responder
         self.delay_s = delay_s
         self.max_lifetime_s = max_lifetime_s
@@ -175,6 +240,7 @@ class StubOpenAIServer:
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._closed = False
         self._httpd = _Server(("127.0.0.1", port), self._handler_class())
         self._thread: threading.Thread | None = None
         self._watchdog: threading.Thread | None = None
@@ -207,13 +273,19 @@ class StubOpenAIServer:
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""
-        if self._stop.is_set():
-            return
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         self._stop.set()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
         self._httpd.server_close()
+
+    def request_stop(self) -> None:
+        """Ask the server to stop (safe from a signal handler); :meth:`wait` then returns."""
+        self._stop.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the server has stopped (or ``timeout``); True if it has."""
@@ -243,18 +315,48 @@ class StubOpenAIServer:
         with self._lock:
             self.in_flight -= 1
 
-    def _reply_for(self, request: StubRequest) -> tuple[int, bytes, dict[str, str], float]:
+    def _rejected(self, request: StubRequest) -> StubReply | None:
+        for name in sorted(self.reject_params & set(request.body)):
+            hint = " Use 'max_completion_tokens' instead." if name == "max_tokens" else ""
+            message = f"Unsupported parameter: '{name}' is not supported with this model.{hint}"
+            error = {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": name,
+                "code": "unsupported_parameter",
+            }
+            return StubReply(status=400, body={"error": error})
+        return None
+
+    def _reply_for(self, request: StubRequest) -> tuple[int, bytes, dict[str, str], StubReply]:
         if request.number >= self.max_requests:
-            return 503, b'{"error": {"message": "stub request limit reached"}}', {}, 0.0
-        reply = self.responder(request) if self.responder is not None else None
+            return 503, b'{"error": {"message": "stub request limit reached"}}', {}, StubReply()
+        reply = self._rejected(request)
+        if reply is None and self.responder is not None:
+            reply = self.responder(request)
         reply = reply or StubReply()
-        delay = self.delay_s + reply.delay_s
         if reply.body is None:
             if reply.status != 200:
                 payload: Any = {"error": {"message": f"stub error {reply.status}"}}
             else:
-                text = reply.text if reply.text is not None else self.answer(request.prompt)
-                payload = _completion_body(request.path, request.body, text, request.number)
+                reasoning = reply.reasoning
+                if reply.text is not None:
+                    text = reply.text
+                else:
+                    answered = self.answer(request.prompt)
+                    if isinstance(answered, tuple):
+                        reasoning, text = answered
+                    else:
+                        text = answered
+                text = _apply_stop(text, request.body.get("stop"))
+                payload = _completion_body(
+                    request.path,
+                    request.body,
+                    text,
+                    request.number,
+                    reasoning=reasoning,
+                    reasoning_field=self.reasoning_field,
+                )
             raw = json.dumps(payload).encode()
         elif isinstance(reply.body, dict):
             raw = json.dumps(reply.body).encode()
@@ -262,7 +364,7 @@ class StubOpenAIServer:
             raw = reply.body.encode()
         else:
             raw = reply.body
-        return reply.status, raw, dict(reply.headers), delay
+        return reply.status, raw, dict(reply.headers), reply
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -274,7 +376,9 @@ class StubOpenAIServer:
             def log_message(self, format: str, *args: Any) -> None:  # silence stderr
                 return
 
-            def _send(self, status: int, raw: bytes, headers: dict[str, str]) -> None:
+            def _send(
+                self, status: int, raw: bytes, headers: dict[str, str], how: StubReply | None = None
+            ) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -282,9 +386,30 @@ class StubOpenAIServer:
                     for key, value in headers.items():
                         self.send_header(key, value)
                     self.end_headers()
+                    if how is not None and how.hang_after_headers:
+                        self.wfile.flush()
+                        server._stop.wait()
+                        self.close_connection = True
+                        return
+                    if how is not None and how.trickle_s > 0:
+                        for k in range(len(raw)):
+                            self.wfile.write(raw[k : k + 1])
+                            self.wfile.flush()
+                            if server._stop.wait(how.trickle_s):
+                                break
+                        self.close_connection = True
+                        return
                     self.wfile.write(raw)
                 except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout)
                     self.close_connection = True
+
+            def _reset(self) -> None:
+                with contextlib.suppress(OSError):
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                self.close_connection = True
 
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith(("/stub/stats", "/stub/reset")):
@@ -318,10 +443,14 @@ class StubOpenAIServer:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 request = server._register(path, body, headers)
                 try:
-                    status, raw, extra, delay = server._reply_for(request)
+                    status, raw, extra, how = server._reply_for(request)
+                    delay = server.delay_s + how.delay_s
                     if delay > 0:
                         server._stop.wait(delay)
-                    self._send(status, raw, extra)
+                    if how.reset:
+                        self._reset()
+                    else:
+                        self._send(status, raw, extra, how)
                 finally:
                     server._done()
 
@@ -329,33 +458,58 @@ class StubOpenAIServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the stub server in the foreground (``python -m corr2cause.evaluation.stub_server``).
+    """Run the stub server in the foreground (``python -m corr2cause.testing.stub_server``).
 
-    Prints the base URL on the first line of stdout, then serves until stdin closes, the
-    lifetime ends or the process is interrupted. ``GET /v1/stub/stats`` returns the request
-    count and the in-flight maximum; ``GET /v1/stub/reset`` resets them.
+    Prints the base URL on the first line of stdout, then serves until SIGINT / SIGTERM, the
+    lifetime ends, or (with ``--stop-on-eof``, for a parent process that holds a pipe) stdin
+    closes. It never reads stdin otherwise, so it runs in the background of a shell and under
+    ``nohup``. ``GET /v1/stub/stats`` returns the request count and the in-flight maximum;
+    ``GET /v1/stub/reset`` resets them. ``corr2cause serve`` offers the scripted styles.
     """
     import argparse
-    import sys
 
     parser = argparse.ArgumentParser(description="OpenAI-compatible stub server on 127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds per reply")
     parser.add_argument("--answer", default="No", help="answer text of every reply")
     parser.add_argument("--lifetime", type=float, default=3600.0, help="seconds before exiting")
+    parser.add_argument("--stop-on-eof", action="store_true", help="stop when stdin closes")
     args = parser.parse_args(argv)
     answer = args.answer
-    with StubOpenAIServer(
-        answer=lambda prompt: answer,
-        delay_s=args.delay,
-        port=args.port,
-        max_lifetime_s=args.lifetime,
-    ) as server:
+    serve_forever(
+        StubOpenAIServer(
+            answer=lambda prompt: answer,
+            delay_s=args.delay,
+            port=args.port,
+            max_lifetime_s=args.lifetime,
+        ),
+        stop_on_eof=args.stop_on_eof,
+    )
+
+
+def serve_forever(server: StubOpenAIServer, *, stop_on_eof: bool = False) -> None:
+    """Start ``server``, print its URL, and block until a signal, EOF or the lifetime end."""
+    import signal
+    import sys
+
+    def stop(signum: int, frame: Any) -> None:
+        server.request_stop()  # the main thread wakes up and stops the server
+
+    with server:
         print(server.base_url, flush=True)
-        watcher = threading.Thread(target=lambda: (sys.stdin.read(), server.stop()), daemon=True)
-        watcher.start()  # stdin closed -> stop
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, stop)
+        if stop_on_eof:
+
+            def watch() -> None:
+                sys.stdin.read()
+                server.request_stop()
+
+            threading.Thread(target=watch, daemon=True).start()
         with contextlib.suppress(KeyboardInterrupt):
-            server.wait()
+            while not server.wait(0.5):
+                pass
+    # leaving the with block ran stop(): the socket is closed
 
 
 if __name__ == "__main__":
