@@ -32,3 +32,47 @@ def official_test_path() -> Path:
             "../shared/reference/official_test.csv"
         )
     return path
+
+
+@pytest.fixture()
+def small_tmpfs(tmp_path: Path):
+    """Factory: ``small_tmpfs(name, size="1m", read_only=False)`` mounts a tmpfs under tmp_path.
+
+    A full disk or a read-only file system, for real. Skips (with the reason) where mounting is
+    not permitted (not root, no CAP_SYS_ADMIN, not Linux).
+    """
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(name: str = "fs", *, size: str = "1m", read_only: bool = False) -> Path:
+        point = tmp_path / name
+        point.mkdir(exist_ok=True)
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in reversed(mounted):
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def fill_disk(folder: Path) -> None:
+    """Fill the file system of ``folder`` (a small tmpfs) up to the last byte (``.ballast``)."""
+    fd = os.open(folder / ".ballast", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for chunk in (65536, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * chunk)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)

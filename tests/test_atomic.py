@@ -60,3 +60,67 @@ def test_staged_directory_replaces_only_on_success(tmp_path):
         (stage / "g").write_text("two")
     assert sorted(p.name for p in out.iterdir()) == ["g"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _no_debris(folder):
+    return [p.name for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_folder_that_cannot_be_renamed_is_filled_in_place(tmp_path, monkeypatch, overwrite):
+    import errno
+    import os
+
+    out = tmp_path / "volume"
+    out.mkdir()
+    if overwrite:
+        (out / "old.txt").write_text("old")
+    real = os.replace
+
+    def busy(src, dst):
+        if os.fspath(src) == os.fspath(out) or os.fspath(dst) == os.fspath(out):
+            raise OSError(errno.EBUSY, "Device or resource busy", os.fspath(out))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", busy)
+    with staged_directory(out, overwrite=overwrite) as stage:
+        (stage / "f").write_text("new")
+        (stage / "sub").mkdir()
+    assert sorted(p.name for p in out.iterdir()) == ["f", "sub"]
+    assert _no_debris(out) == [] and _no_debris(tmp_path) == []
+
+
+def test_out_dot_writes_into_the_current_folder(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with staged_directory(".") as stage:
+        (stage / "f").write_text("x")
+    assert sorted(p.name for p in here.iterdir()) == ["f"]
+    assert _no_debris(tmp_path) == []
+    with pytest.raises(RuntimeError), staged_directory(".", overwrite=True) as stage:
+        (stage / "g").write_text("y")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in here.iterdir()) == ["f"]
+
+
+def test_a_real_mount_point_is_filled_in_place(small_tmpfs, tmp_path):
+    point = small_tmpfs("vol", size="4m")
+    with staged_directory(point) as stage:
+        (stage / "f").write_text("x")
+    assert sorted(p.name for p in point.iterdir()) == ["f"]
+    with staged_directory(point, overwrite=True) as stage:
+        (stage / "g").write_text("y")
+    assert sorted(p.name for p in point.iterdir()) == ["g"]
+    assert _no_debris(tmp_path) == []
+
+
+def test_a_full_disk_leaves_nothing_behind(small_tmpfs):
+    from conftest import fill_disk
+
+    point = small_tmpfs("full", size="1m")
+    out = point / "out"
+    fill_disk(point)
+    with pytest.raises(OSError), staged_directory(out) as stage:
+        (stage / "f").write_bytes(b"x" * 100_000)
+    assert sorted(p.name for p in point.iterdir()) == [".ballast"]

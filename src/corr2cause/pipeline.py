@@ -164,6 +164,7 @@ def run(
                 progress=(lambda d, t, u=update: u("items", d, t)) if update else None,
                 backend_options={"seed": config.seed} if spec.startswith("random") else None,
                 run_info={"data": str(source), "split": split or "all"},
+                overwrite=True,  # the pipeline owns its run folders
             )
             run_dirs.append(run_dir)
             rows.append(

@@ -98,6 +98,13 @@ def evaluate(
     dtype: Annotated[
         str | None, typer.Option(help="hf/nli/classifier: auto, float32, bfloat16, float16.")
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Reuse an --out folder that holds a run of another model, data, prompt or "
+            "option set (its predictions and metrics are deleted; the response cache is kept)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate a model on a Corr2Cause file with the paper's protocol (resumable).
@@ -160,6 +167,7 @@ def evaluate(
                 progress=update,
                 n_boot=bootstrap,
                 run_info=info,
+                overwrite=overwrite,
             )
     except KeyboardInterrupt:
         err_console.print(

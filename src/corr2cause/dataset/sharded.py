@@ -417,7 +417,7 @@ def generate_sharded(
         The manifest, also written to ``out_dir/manifest.json``.
     """
     config.validate()
-    out = Path(out_dir)
+    out = Path(out_dir).absolute()  # `--out .` has a parent to stage in
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
         raise FileExistsError(f"{out} exists and is not empty (use --overwrite to replace it)")
     out.parent.mkdir(parents=True, exist_ok=True)

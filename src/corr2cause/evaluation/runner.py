@@ -18,7 +18,10 @@ then parses the answers, computes the metrics and writes, in ``out_dir``:
     :func:`~corr2cause.evaluation.metrics.compute_metrics` plus a ``run`` block;
 ``run.json``
     the manifest (backend, prompt, data, counts, times, status), written at the start
-    (``running``) and at the end (``complete`` or ``interrupted``);
+    (``running``) and at the end (``complete``, ``interrupted`` or ``failed`` with the
+    ``error``), plus the run's ``identity`` (see :mod:`corr2cause.evaluation.run_guard`);
+``run.lock``
+    held by the process running the evaluation (a second one refuses);
 ``cache.sqlite``
     the response cache, unless another cache is given.
 
@@ -47,6 +50,7 @@ from corr2cause.evaluation.backends.base import Backend, Request, Response, cach
 from corr2cause.evaluation.cache import ResponseCache
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt
+from corr2cause.evaluation.run_guard import guarded, hold_run, items_fingerprint, run_identity
 
 __all__ = ["evaluate"]
 
@@ -148,6 +152,7 @@ def _record(item: EvalItem, trace: _Trace) -> dict[str, Any]:
     return row
 
 
+@guarded
 def evaluate(
     backend: Backend | str,
     items: Sequence[EvalItem] | str | Path,
@@ -162,6 +167,7 @@ def evaluate(
     seed: int = 0,
     backend_options: dict[str, Any] | None = None,
     run_info: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Evaluate a backend on items; write predictions, metrics and a manifest to ``out_dir``.
 
@@ -195,6 +201,9 @@ def evaluate(
         a spec.
     run_info : dict, optional
         Extra fields for the manifest (e.g. the data file and its hash).
+    overwrite : bool
+        Reuse ``out_dir`` although it holds a run of another identity (model, items, prompt,
+        bootstrap settings; see :mod:`corr2cause.evaluation.run_guard`), deleting that run.
 
     Returns
     -------
@@ -207,6 +216,10 @@ def evaluate(
     ------
     ValueError
         On duplicate item ids or a bad ``limit`` / ``concurrency``.
+    RunLockedError
+        Another process is evaluating into ``out_dir`` or with the same cache file.
+    RunIdentityError
+        ``out_dir`` holds another run and ``overwrite`` is false.
     """
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
@@ -226,7 +239,15 @@ def evaluate(
     )
     template = load_prompt(prompt) if engine.uses_prompt else None
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    identity = run_identity(
+        backend=engine.describe(),
+        prompt=template.to_dict() if template is not None else None,
+        items_sha256=items_fingerprint(selected),
+        n_boot=n_boot,
+        seed=seed,
+    )
+    cache_file = None if isinstance(cache, ResponseCache) else Path(cache or out / "cache.sqlite")
+    hold_run(out, identity, cache_path=cache_file, overwrite=overwrite)
     owns_cache = not isinstance(cache, ResponseCache)
     store = (
         cache if isinstance(cache, ResponseCache) else ResponseCache(cache or out / "cache.sqlite")
@@ -254,6 +275,7 @@ def evaluate(
         "cache": str(store.path),
         "started": _now(),
         **info,
+        "identity": identity,
     }
     write_json(out / "run.json", manifest)
     traces = [_Trace() for _ in selected]
@@ -290,8 +312,12 @@ def evaluate(
             )
             queried += q
             from_cache += c
-    except BaseException:
-        manifest.update(status="interrupted", stopped=_now(), queried=queried)
+    except BaseException as exc:
+        failed = not isinstance(exc, KeyboardInterrupt)
+        manifest.update(status="failed" if failed else "interrupted", stopped=_now())
+        manifest.update(queried=queried)
+        if failed:
+            manifest["error"] = f"{type(exc).__name__}: {exc}"[:2000]
         write_json(out / "run.json", manifest)
         if owns_cache:
             store.close()
