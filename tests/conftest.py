@@ -62,17 +62,3 @@ def small_tmpfs(tmp_path: Path):
     yield mount
     for point in reversed(mounted):
         subprocess.run(["umount", "-l", str(point)], capture_output=True)
-
-
-def fill_disk(folder: Path) -> None:
-    """Fill the file system of ``folder`` (a small tmpfs) up to the last byte (``.ballast``)."""
-    fd = os.open(folder / ".ballast", os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        for chunk in (65536, 1):
-            try:
-                while True:
-                    os.write(fd, b"\0" * chunk)
-            except OSError:
-                pass
-    finally:
-        os.close(fd)

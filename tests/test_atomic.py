@@ -116,7 +116,7 @@ def test_a_real_mount_point_is_filled_in_place(small_tmpfs, tmp_path):
 
 
 def test_a_full_disk_leaves_nothing_behind(small_tmpfs):
-    from conftest import fill_disk
+    from fixtures.disk import fill_disk
 
     point = small_tmpfs("full", size="1m")
     out = point / "out"

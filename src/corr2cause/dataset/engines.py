@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from corr2cause.errors import Corr2CauseError
+from corr2cause.errors import Corr2CauseError, quote
 
 ENGINES: tuple[str, ...] = ("local", "ray")
 
@@ -164,4 +164,4 @@ def make_engine(name: str, *, workers: int | None = None) -> Engine:
         return LocalEngine(workers)
     if name == "ray":
         return RayEngine(workers)
-    raise Corr2CauseError(f"unknown engine {name!r}; choose from {list(ENGINES)}")
+    raise Corr2CauseError(f"unknown engine {quote(name)}; choose from {list(ENGINES)}")

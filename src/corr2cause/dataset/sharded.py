@@ -59,6 +59,7 @@ from corr2cause.dataset.engines import make_engine
 from corr2cause.dataset.generate import GenerationError, official_csv_rows
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
+from corr2cause.errors import quote
 from corr2cause.graphs.dag import Parents, mask_to_parents
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -149,7 +150,7 @@ class ShardedConfig:
                 f"unknown format(s) {bad}; the sharded layout writes parquet, csv"
             )
         if self.premise_style not in PREMISE_STYLES:
-            raise GenerationError(f"unknown premise style {self.premise_style!r}")
+            raise GenerationError(f"unknown premise style {quote(self.premise_style)}")
         if self.shard_size < 1 or self.max_members < 1:
             raise GenerationError("shard size and max members must be positive")
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,8 +81,8 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         raise ReportError(f"{path}: no metrics.json (not a finished evaluation run)")
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{metrics_path}: cannot read: {exc}") from None
+    except (OSError, ValueError) as exc:  # not UTF-8, not JSON
+        raise ReportError(f"{metrics_path}: cannot read: {exc}"[:500]) from None
     if not isinstance(metrics, dict) or "f1" not in metrics:
         raise ReportError(f"{metrics_path}: not a metrics file (no 'f1')")
     manifest: dict[str, Any] = {}
@@ -87,7 +90,7 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
     if manifest_path.is_file():
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             manifest = {}
     return Run(label or path.resolve().name, path, metrics, manifest)
 
@@ -387,6 +390,18 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path) -> tuple[P
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     out = Path(out_dir)
     md, page = out / "report.md", out / "report.html"
-    atomic_write_text(md, render_markdown(runs, generated=stamp))
-    atomic_write_text(page, render_html(runs, generated=stamp))
+    texts = {
+        md.name: render_markdown(runs, generated=stamp),
+        page.name: render_html(runs, generated=stamp),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    # both files are complete on disk before either replaces a previous report
+    stage = Path(tempfile.mkdtemp(prefix=".report.partial-", dir=out))
+    try:
+        for name, text in texts.items():
+            atomic_write_text(stage / name, text)
+        for name in texts:
+            os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return md, page

@@ -81,7 +81,8 @@ def items_fingerprint(items: Iterable[EvalItem]) -> str:
     Examples
     --------
     >>> from corr2cause.dataset.readers import EvalItem
-    >>> a = EvalItem(id="1", premise="p", hypothesis="h", label=1)
+    >>> a = EvalItem(id="1", premise="p", hypothesis="h", input="", label=1, num_variables=2,
+    ...              relation="parent")
     >>> items_fingerprint([a]) == items_fingerprint([a])
     True
     >>> items_fingerprint([a]) == items_fingerprint([])
