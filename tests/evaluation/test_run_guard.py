@@ -25,9 +25,11 @@ from corr2cause.evaluation.run_guard import (
 )
 
 HOLDER = """
-import sys, time
+import json, pathlib, sys, time
 from corr2cause.evaluation.run_guard import guard_run
-with guard_run(sys.argv[1], {"x": 1}, cache_path=sys.argv[2] if len(sys.argv) > 2 else None):
+manifest = pathlib.Path(sys.argv[1]) / "run.json"
+identity = json.loads(manifest.read_text())["identity"] if manifest.exists() else {"x": 1}
+with guard_run(sys.argv[1], identity, cache_path=sys.argv[2] if len(sys.argv) > 2 else None):
     print("held", flush=True)
     time.sleep(60)
 """
@@ -165,3 +167,35 @@ def test_database_or_disk_is_full_is_a_cache_error(tmp_path: Path, monkeypatch) 
     monkeypatch.setattr(cache, "_db", Full())
     with pytest.raises(CacheError, match="database or disk is full"):
         cache.put("k", Response(text="Yes"), backend="b", item_id="1")
+
+
+def test_the_cli_refuses_another_identity_and_overwrite_replaces_it(tmp_path: Path, holder) -> None:
+    from typer.testing import CliRunner
+
+    from corr2cause.cli.app import app
+
+    premise = (
+        "Suppose there is a closed system of 2 variables, A and B. All the statistical "
+        "relations among these 2 variables are as follows: A correlates with B."
+    )
+    data = tmp_path / "test.csv"
+    data.write_text(
+        f'input,label\n"Premise: {premise}\nHypothesis: A directly causes B.",0\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    cli = CliRunner()
+
+    def run(*extra: str) -> tuple[int, str]:
+        argv = ["evaluate", "--data", str(data), "--out", str(out), "-q", *extra]
+        result = cli.invoke(app, argv)
+        return result.exit_code, result.output
+
+    assert run("-m", "oracle")[0] == 0
+    code, text = run("-m", "majority")
+    assert code == 2 and "holds another run" in text and "--overwrite" in text
+    assert run("-m", "majority", "--overwrite")[0] == 0
+    assert json.loads((out / "run.json").read_text())["backend"]["spec"] == "majority"
+    proc = holder(str(out))
+    code, text = run("-m", "majority")
+    assert code == 2 and f"PID {proc.pid}" in text
