@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +126,82 @@ def test_a_full_disk_leaves_nothing_behind(small_tmpfs):
     with pytest.raises(OSError), staged_directory(out) as stage:
         (stage / "f").write_bytes(b"x" * 100_000)
     assert sorted(p.name for p in point.iterdir()) == [".ballast"]
+
+
+NOBODY_SCRIPT = """
+import os, sys
+from pathlib import Path
+from corr2cause.atomic import staged_directory
+out = Path(sys.argv[1])
+with staged_directory(out, overwrite=True) as stage:
+    (stage / "f").write_text("x")
+print(sorted(p.name for p in out.iterdir()))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_an_empty_folder_in_a_read_only_parent_is_filled_in_place_by_a_normal_user():
+    """The 555-parent case as an ordinary user (root ignores the mode bits)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="c2c-555-"))
+    try:
+        os.chmod(base, 0o755)
+        parent = base / "parent"
+        out = parent / "out"
+        out.mkdir(parents=True)
+        os.chown(out, 65534, 65534)  # nobody owns the folder, not its parent
+        os.chmod(parent, 0o555)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(os.path.abspath(p) for p in sys.path)}
+
+        def drop() -> None:
+            os.setgid(65534)
+            os.setuid(65534)
+
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", NOBODY_SCRIPT, str(out)],
+                capture_output=True,
+                text=True,
+                env=env,
+                preexec_fn=drop,
+                cwd="/",
+            )
+        except PermissionError:
+            pytest.skip(f"{sys.executable} cannot be run by nobody")
+        if "Permission denied" in done.stderr and "site-packages" in done.stderr:
+            pytest.skip("the interpreter is not readable by nobody")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip() == "['f']"
+        assert sorted(p.name for p in parent.iterdir()) == ["out"]
+    finally:
+        os.chmod(base / "parent", 0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_an_unwritable_parent_is_never_staged_in(tmp_path, monkeypatch):
+    """The 555-parent case as the library sees it (``os.access`` says no), for any user."""
+    parent = tmp_path / "parent"
+    out = parent / "out"
+    out.mkdir(parents=True)
+    (out / "old").write_text("old")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == parent else real(p, m))
+    real_mkdtemp = __import__("tempfile").mkdtemp
+    homes = []
+
+    def spy(*args, **kwargs):
+        homes.append(Path(kwargs["dir"]))
+        return real_mkdtemp(*args, **kwargs)
+
+    monkeypatch.setattr("tempfile.mkdtemp", spy)
+    with staged_directory(out, overwrite=True) as stage:
+        (stage / "f").write_text("x")
+    assert parent not in homes
+    assert sorted(p.name for p in out.iterdir()) == ["f"]
+    assert sorted(p.name for p in parent.iterdir()) == ["out"]
+    with pytest.raises(PermissionError, match="parent"), staged_directory(parent / "new"):
+        pass

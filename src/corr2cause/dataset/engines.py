@@ -50,6 +50,9 @@ def die_with_parent(parent: int | None = None) -> None:
 
     Used as the initializer of local pool workers. On Linux the kernel delivers ``SIGKILL``
     on the parent's death; everywhere, a daemon thread polls the parent PID as a fallback.
+    The kernel signal fires when the parent *thread* that forked the worker exits; the pool
+    lives inside one :meth:`LocalEngine.map_unordered` call on one thread, so that thread
+    outlives its workers.
     """
     parent = os.getppid() if parent is None else parent
     if sys.platform.startswith("linux"):
