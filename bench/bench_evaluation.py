@@ -42,7 +42,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.store import read_items
 from corr2cause.evaluation import evaluate, load_backend, load_prompt
 from corr2cause.evaluation.backends.base import Backend, Request, Response
 
@@ -80,12 +81,27 @@ class Instant(Backend):
             yield index, Response(text=text, latency_s=0.0)
 
 
+def _base_items() -> list[EvalItem]:
+    """The official test split, or (on a clone without it) items generated for N = 2..4."""
+    path = Path(os.environ.get("CORR2CAUSE_OFFICIAL_TEST", OFFICIAL))
+    if path.is_file():
+        return read_items(path)
+    from corr2cause.dataset.generate import GenerationConfig
+    from corr2cause.dataset.store import generate
+
+    print(
+        f"note: official test CSV not found at {path} (set CORR2CAUSE_OFFICIAL_TEST); "
+        "using items generated for N = 2..4 instead",
+        file=sys.stderr,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(GenerationConfig(nodes=[2, 3, 4], formats=["parquet"]), Path(tmp) / "data")
+        return read_items(Path(tmp) / "data", split="all")
+
+
 def workload(count: int) -> list[EvalItem]:
     """``count`` items with distinct prompts, cycled from the official test split."""
-    path = Path(os.environ.get("CORR2CAUSE_OFFICIAL_TEST", OFFICIAL))
-    if not path.is_file():
-        sys.exit(f"official test CSV not found at {path}; set CORR2CAUSE_OFFICIAL_TEST")
-    base = read_items(path)
+    base = _base_items()
     out = []
     for k in range(count):
         item = base[k % len(base)]

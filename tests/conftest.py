@@ -57,3 +57,33 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("transformers")
     pytest.importorskip("accelerate")
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder"))
+
+
+@pytest.fixture()
+def small_tmpfs(tmp_path: Path):
+    """Factory: ``small_tmpfs(name, size="1m", read_only=False)`` mounts a tmpfs under tmp_path.
+
+    A full disk or a read-only file system, for real. Skips (with the reason) where mounting is
+    not permitted (not root, no CAP_SYS_ADMIN, not Linux).
+    """
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(name: str = "fs", *, size: str = "1m", read_only: bool = False) -> Path:
+        point = tmp_path / name
+        point.mkdir(exist_ok=True)
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in reversed(mounted):
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)

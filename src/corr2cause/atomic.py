@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -78,9 +78,24 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Any]) -> Path:
     return Path(path)
 
 
+def _renamable(folder: Path) -> bool:
+    """Whether ``folder`` itself can be swapped by renames (not a mount point, not the cwd)."""
+    try:
+        if os.path.ismount(folder) or folder.resolve() == Path.cwd().resolve():
+            return False
+    except OSError:
+        return False
+    return os.access(folder.parent, os.W_OK)
+
+
 @contextmanager
 def staged_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Build a folder in a hidden staging sibling and move it to ``path`` on success.
+
+    When ``path`` is an existing folder that cannot be renamed (a mount point such as a
+    Docker volume, the current folder, a folder in a read-only parent), the staging folder is
+    made inside it instead and its entries are moved into place one rename each (see
+    :func:`replace_directory`). Either way no staging or backup copy is left behind.
 
     Parameters
     ----------
@@ -96,35 +111,81 @@ def staged_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
         The staging folder to write into. On an exception it is removed and ``path`` is left
         untouched.
     """
-    target = Path(path)
+    target = Path(path).absolute()
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"{target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not overwrite:
         raise FileExistsError(f"{target} exists and is not empty (use --overwrite to replace it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(target.parent, os.W_OK):
-        raise PermissionError(f"cannot write into {target.parent}")
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    in_place = target.is_dir() and not _renamable(target)
+    home = target if in_place else target.parent
+    home.mkdir(parents=True, exist_ok=True)
+    if not os.access(home, os.W_OK):
+        raise PermissionError(13, "Permission denied (cannot write into this folder)", str(home))
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=home))
     os.chmod(stage, 0o777 & ~_umask())
     try:
         yield stage
+        replace_directory(stage, target)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    replace_directory(stage, target)
+
+
+def _fill_in_place(source: Path, target: Path) -> None:
+    """Make ``target`` hold exactly ``source``'s entries without renaming ``target`` itself."""
+    old = [p for p in target.iterdir() if p != source]
+    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target)) if old else None
+    try:
+        for entry in old:
+            os.replace(entry, Path(str(trash)) / entry.name)
+        for entry in sorted(source.iterdir()):
+            shutil.move(entry, target / entry.name)  # a rename; a copy across file systems
+    except BaseException:
+        if trash is not None:  # put the old entries back
+            for entry in trash.iterdir():
+                with suppress(OSError):
+                    os.replace(entry, target / entry.name)
+            shutil.rmtree(trash, ignore_errors=True)
+        raise
+    shutil.rmtree(source, ignore_errors=True)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def replace_directory(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """Move the folder ``source`` to ``target``, replacing an existing ``target``.
 
     The old ``target`` is first moved aside (one rename), so ``target`` is never a mix of old
-    and new files; it is deleted once the new folder is in place.
+    and new files; it is deleted once the new folder is in place. When ``target`` cannot be
+    renamed (a mount point, the current folder, a read-only parent: ``EBUSY``, ``EXDEV``,
+    ``EACCES``...), its old entries are moved aside and ``source``'s moved in one by one
+    instead; no ``.NAME.old-*`` or staging folder is left behind in either case.
     """
-    source, target = Path(source), Path(target)
+    source, target = Path(source).absolute(), Path(target).absolute()
+    if target.is_dir() and not _renamable(target):
+        _fill_in_place(source, target)
+        return
     trash = None
     if target.exists():
         trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.replace(target, trash / "old")
-    os.replace(source, target)
+        try:
+            os.replace(target, trash / "old")
+        except OSError:
+            shutil.rmtree(trash, ignore_errors=True)
+            if not target.is_dir():
+                raise
+            _fill_in_place(source, target)
+            return
+    try:
+        os.replace(source, target)
+    except OSError:
+        if trash is None:
+            if not target.is_dir():
+                raise
+            _fill_in_place(source, target)  # e.g. an empty mount point that rename refuses
+            return
+        os.replace(trash / "old", target)  # put the previous folder back
+        shutil.rmtree(trash, ignore_errors=True)
+        raise
     if trash is not None:
         shutil.rmtree(trash, ignore_errors=True)

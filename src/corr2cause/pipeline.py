@@ -172,6 +172,7 @@ def run(
                 progress=item_progress,
                 backend_options={"seed": config.seed} if spec.startswith("random") else None,
                 run_info={"data": str(source), "split": split or "all"},
+                overwrite=True,  # the pipeline owns its run folders
             )
             run_dirs.append(run_dir)
             rows.append(

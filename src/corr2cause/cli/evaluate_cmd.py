@@ -126,6 +126,13 @@ def evaluate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON (default off a terminal).")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Reuse an --out folder that holds a run of another model, data, prompt or "
+            "option set (its predictions and metrics are deleted; the response cache is kept)."
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate a model on a Corr2Cause file with the paper's protocol (resumable).
@@ -197,6 +204,7 @@ def evaluate(
                 samples=samples,
                 fewshot_pool=fewshot_data,
                 max_failures=max_failures,
+                overwrite=overwrite,
             )
     except KeyboardInterrupt:
         err_console.print(

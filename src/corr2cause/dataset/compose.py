@@ -31,6 +31,7 @@ from corr2cause.causal.mec_classes import LABEL3_NAMES, MecClass, mec_classes
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, official_template_id
 from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
+from corr2cause.errors import quote
 from corr2cause.graphs.dag import Parents, node_name, pairs, relabel
 
 
@@ -145,7 +146,7 @@ class ClassData:
                 names,
                 correlations=self.correlations(),
             )
-        raise ValueError(f"unknown premise style {style!r}; choose from {PREMISE_STYLES}")
+        raise ValueError(f"unknown premise style {quote(style)}; choose from {PREMISE_STYLES}")
 
     def correlations(self) -> list[tuple[int, int]]:
         """Pairs ``i < j`` that are not marginally independent."""

@@ -11,18 +11,59 @@ produce byte-identical files.
   instance; with ``address="auto"`` or ``RAY_ADDRESS`` set it joins an existing cluster, so
   the same command scales from a laptop to many machines. Ray is an optional extra
   (``pip install corr2cause[ray]``).
+
+Local workers never outlive the process that started them: a ``kill -9`` of the parent
+cannot run any clean-up, so each worker asks the Linux kernel for ``SIGKILL`` when its parent
+dies (``prctl(PR_SET_PDEATHSIG)``) and, on every platform, runs a watchdog thread that exits
+the worker once its parent process is gone (its parent PID changes).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from corr2cause.errors import Corr2CauseError
+from corr2cause.errors import Corr2CauseError, quote
 
 ENGINES: tuple[str, ...] = ("local", "ray")
+
+_PR_SET_PDEATHSIG = 1
+_WATCHDOG_PERIOD_S = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(_WATCHDOG_PERIOD_S)
+        if os.getppid() != parent:
+            os._exit(1)  # the parent died; nothing left to report to
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Make the current process end when ``parent`` (default: its parent) dies.
+
+    Used as the initializer of local pool workers. On Linux the kernel delivers ``SIGKILL``
+    on the parent's death; everywhere, a daemon thread polls the parent PID as a fallback.
+    The kernel signal fires when the parent *thread* that forked the worker exits; the pool
+    lives inside one :meth:`LocalEngine.map_unordered` call on one thread, so that thread
+    outlives its workers.
+    """
+    parent = os.getppid() if parent is None else parent
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - exotic libc
+            pass
+    if os.getppid() != parent:  # died before the request took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
 class Engine(Protocol):
@@ -57,7 +98,11 @@ class LocalEngine:
             for k, item in enumerate(items):
                 yield k, fn(item)
             return
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(self.workers, len(items)),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             pending = {pool.submit(fn, item): k for k, item in enumerate(items)}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -122,4 +167,4 @@ def make_engine(name: str, *, workers: int | None = None) -> Engine:
         return LocalEngine(workers)
     if name == "ray":
         return RayEngine(workers)
-    raise Corr2CauseError(f"unknown engine {name!r}; choose from {list(ENGINES)}")
+    raise Corr2CauseError(f"unknown engine {quote(name)}; choose from {list(ENGINES)}")

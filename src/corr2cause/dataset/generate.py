@@ -39,7 +39,7 @@ from corr2cause.dataset.compose import (
 )
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
-from corr2cause.errors import Corr2CauseError
+from corr2cause.errors import Corr2CauseError, quote
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")
 OFFICIAL_COLUMNS: tuple[str, ...] = ("input", "label", "num_variables", "template")
@@ -150,10 +150,10 @@ class GenerationConfig:
         """Raise :class:`GenerationError` with a clear message on bad arguments."""
         if self.layout not in LAYOUTS:
             raise GenerationError(
-                f"unknown layout {self.layout!r}; choose from {', '.join(LAYOUTS)}"
+                f"unknown layout {quote(self.layout)}; choose from {', '.join(LAYOUTS)}"
             )
         if self.engine not in ("local", "ray"):
-            raise GenerationError(f"unknown engine {self.engine!r}; choose from local, ray")
+            raise GenerationError(f"unknown engine {quote(self.engine)}; choose from local, ray")
         if not self.nodes:
             raise GenerationError("no node counts given")
         low = [n for n in self.nodes if n < 2]
@@ -186,7 +186,8 @@ class GenerationConfig:
             raise GenerationError("no output format given")
         if self.premise_style not in PREMISE_STYLES:
             raise GenerationError(
-                f"unknown premise style {self.premise_style!r}; choose from {list(PREMISE_STYLES)}"
+                f"unknown premise style {quote(self.premise_style)}; "
+                f"choose from {list(PREMISE_STYLES)}"
             )
 
     def flat_arguments(self) -> dict[str, Any]:

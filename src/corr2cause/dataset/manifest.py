@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from corr2cause import __version__
-from corr2cause.errors import Corr2CauseError
+from corr2cause.errors import Corr2CauseError, quote
 
 __all__ = [
     "MANIFEST_VERSION",
@@ -88,7 +88,7 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     version = manifest.get("manifest_version", 1)
     if not isinstance(version, int) or version > MANIFEST_VERSION:
         raise ManifestError(
-            f"{path}: manifest version {version!r} is newer than this corr2cause "
+            f"{path}: manifest version {quote(version)} is newer than this corr2cause "
             f"({MANIFEST_VERSION}); upgrade the package"
         )
     manifest.setdefault("manifest_version", 1)

@@ -297,7 +297,7 @@ def make_item(row: Mapping[str, Any], index: int, default_variant: str | None = 
         try:
             num_variables = int(str(n_raw).strip()) if not isinstance(n_raw, int) else n_raw
         except ValueError:
-            raise ValueError(f"bad num_variables {n_raw!r}") from None
+            raise ValueError(f"bad num_variables {quote(n_raw)}") from None
 
     template = None if _blank(row.get("template")) else str(row["template"])
     relation_raw = row.get("relation")
@@ -311,7 +311,7 @@ def make_item(row: Mapping[str, Any], index: int, default_variant: str | None = 
     label3_raw = row.get("label3")
     label3 = None if _blank(label3_raw) else str(label3_raw)
     if label3 is not None and label3 not in LABEL3_VALUES:
-        raise ValueError(f"bad label3 {label3!r} (expected one of {', '.join(LABEL3_VALUES)})")
+        raise ValueError(f"bad label3 {quote(label3)} (expected one of {', '.join(LABEL3_VALUES)})")
     variant = default_variant if _blank(row.get("variant")) else str(row["variant"])
 
     item_id = row.get("id")
@@ -469,7 +469,7 @@ def iter_rows(
     reader = _READERS.get(suffix)
     if reader is None:
         raise DatasetFormatError(
-            path, "", f"unknown file type {suffix!r}; expected one of {', '.join(_READERS)}"
+            path, "", f"unknown file type {quote(suffix)}; expected one of {', '.join(_READERS)}"
         )
     try:
         yield from reader(path, required_columns)

@@ -66,7 +66,7 @@ from corr2cause.dataset.generate import (
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.sampling import SAMPLERS
 from corr2cause.dataset.splits import SPLITS, assign_splits
-from corr2cause.errors import Corr2CauseError
+from corr2cause.errors import Corr2CauseError, quote
 from corr2cause.graphs.dag import Parents, mask_to_parents
 
 TIERS: dict[str, dict[str, Any]] = {
@@ -248,7 +248,7 @@ class ShardedConfig:
                 f"unknown format(s) {bad}; the sharded layout writes parquet, csv"
             )
         if self.premise_style not in PREMISE_STYLES:
-            raise GenerationError(f"unknown premise style {self.premise_style!r}")
+            raise GenerationError(f"unknown premise style {quote(self.premise_style)}")
         if self.shard_size < 1 or self.max_members < 1:
             raise GenerationError("shard size and max members must be positive")
 
@@ -529,7 +529,7 @@ def generate_sharded(
         The manifest, also written to ``out_dir/manifest.json``.
     """
     config.validate()
-    out = Path(out_dir)
+    out = Path(out_dir).absolute()  # `--out .` has a parent to stage in
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
         raise FileExistsError(f"{out} exists and is not empty (use --overwrite to replace it)")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -244,7 +244,9 @@ class Dataset:
         if self.kind == "variant":
             name = self.variants[0]
             if variant is not None and variant_for_config(variant) != name and variant != name:
-                raise StoreError(f"{self.path}: a folder of variant {name!r}, not {variant!r}")
+                raise StoreError(
+                    f"{self.path}: a folder of variant {quote(name)}, not {quote(variant)}"
+                )
             return name
         names = self.variants
         if variant is None:
@@ -337,15 +339,18 @@ class Dataset:
                 raise DatasetFormatError(path, where, str(exc)) from None
             if item.id in seen:
                 raise DatasetFormatError(
-                    path, where, f"duplicate id {item.id!r} (first at {seen[item.id]})"
+                    path, where, f"duplicate id {quote(item.id)} (first at {seen[item.id]})"
                 )
             seen[item.id] = where
             items.append(item)
         wanted = self._split(split)
         if not items and wanted is not None and self.kind != "file":
             raise StoreError(
-                f"{self.variant_path(variant)}: split {wanted!r} is empty or does not exist"
+                f"{self.variant_path(variant)}: split {quote(wanted)} is empty or does not exist"
             )
+        if not items:
+            where = f" in split {quote(wanted)}" if wanted is not None else ""
+            raise StoreError(f"{self.variant_path(variant)}: no items{where} (no data rows)")
         return items
 
     def tables(
@@ -559,7 +564,7 @@ def _filtered(
             continue
         if "split" not in row:
             raise DatasetFormatError(
-                path, "", f"cannot select split {split!r}: the file has no 'split' column"
+                path, "", f"cannot select split {quote(split)}: the file has no 'split' column"
             )
         value = row["split"]
         if isinstance(value, str) and SPLIT_ALIASES.get(value.strip().lower()) == split:
@@ -682,4 +687,4 @@ def _hf_rows(cdir: Path, split: str | None) -> Iterator[tuple[Path, str, dict[st
     if not found:
         present = sorted({p.name.split("-", 1)[0] for p in cdir.glob("*.parquet")})
         wanted = hf_split_name(split) if split is not None else "any split"
-        raise StoreError(f"{cdir}: no split {wanted!r}; found: {', '.join(present) or 'none'}")
+        raise StoreError(f"{cdir}: no split {quote(wanted)}; found: {', '.join(present) or 'none'}")

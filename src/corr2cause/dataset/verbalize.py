@@ -25,6 +25,7 @@ from corr2cause.dataset.templates import (
     PREMISE_TEMPLATE,
     join_names,
 )
+from corr2cause.errors import quote
 
 
 def _set_indices(zmask: int) -> list[int]:
@@ -101,6 +102,6 @@ def verbalize_hypothesis(
     try:
         forms = table[relation]
     except KeyError:
-        raise ValueError(f"unknown relation {relation!r}") from None
+        raise ValueError(f"unknown relation {quote(relation)}") from None
     template = forms[form] if form < len(forms) else forms[0]
     return template.format(i=name_i, j=name_j)

@@ -24,8 +24,13 @@ import pyarrow.parquet as pq
 
 from corr2cause.atomic import atomic_write_bytes, write_jsonl
 from corr2cause.dataset.readers import EvalItem, iter_rows
+from corr2cause.errors import Corr2CauseError, quote
 from corr2cause.evaluation.fewshot import exemplars_for
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt, messages_to_text
+
+
+class BatchError(Corr2CauseError):
+    """A prompt export or a response file cannot be written or read."""
 
 
 def export_prompts(
@@ -57,7 +62,7 @@ def export_prompts(
     """
     template = load_prompt(prompt)
     if len(template.steps) != 1:
-        raise ValueError(
+        raise BatchError(
             f"prompt {template.id} has {len(template.steps)} steps; only single-step prompts "
             "can be exported for offline batch inference"
         )
@@ -84,7 +89,7 @@ def export_prompts(
     elif path.suffix in (".jsonl", ".ndjson"):
         write_jsonl(path, rows)
     else:
-        raise ValueError(f"{path}: use a .parquet or .jsonl file name")
+        raise BatchError(f"{path}: use a .parquet or .jsonl file name")
     return len(rows)
 
 
@@ -93,22 +98,22 @@ def read_responses(path: str | Path) -> dict[str, str | None]:
 
     Raises
     ------
-    ValueError
+    BatchError
         Naming the file and the line or row when a field is missing, an id repeats or a row
         is not valid JSON.
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such response file")
+        raise BatchError(f"{path}: no such response file")
     out: dict[str, str | None] = {}
     numbered = []
     for where, row in iter_rows(path, required_columns=()):
         if "id" not in row or "response" not in row:
-            raise ValueError(f"{path}, {where}: need 'id' and 'response' fields")
+            raise BatchError(f"{path}, {where}: need 'id' and 'response' fields")
         numbered.append((where, row["id"], row["response"]))
     for where, item_id, response in numbered:
         key = str(item_id)
         if key in out:
-            raise ValueError(f"{path}, {where}: id {key!r} appears twice")
+            raise BatchError(f"{path}, {where}: id {quote(key)} appears twice")
         out[key] = None if response is None else str(response)
     return out

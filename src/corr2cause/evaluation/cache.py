@@ -20,12 +20,29 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.backends.base import Response
 
-__all__ = ["ResponseCache"]
+__all__ = ["CacheError", "ResponseCache"]
+
+
+class CacheError(Corr2CauseError):
+    """The response cache cannot be opened, read or written (full disk, read-only, corrupt)."""
+
+
+@contextlib.contextmanager
+def _database_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:  # OperationalError (full, read-only, locked) included
+        raise CacheError(
+            f"response cache {path}: {exc} (free space, make it writable, or choose another "
+            "--cache; completed responses already stored are kept)"
+        ) from exc
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -60,12 +77,13 @@ class ResponseCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self._db.execute(_SCHEMA)
+        with _database_errors(self.path):
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._db.execute(_SCHEMA)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Response]:
         """The cached responses among ``keys``.
@@ -82,7 +100,7 @@ class ResponseCache:
         """
         wanted = list(dict.fromkeys(keys))
         found: dict[str, Response] = {}
-        with self._lock:
+        with self._lock, _database_errors(self.path):
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -110,7 +128,7 @@ class ResponseCache:
         if not response.ok:
             raise ValueError("only successful responses are cached")
         blob = json.dumps(response.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        with self._lock:
+        with self._lock, _database_errors(self.path):
             self._db.execute(
                 "INSERT OR REPLACE INTO responses (key, backend, item_id, response, created) "
                 "VALUES (?, ?, ?, ?, ?)",

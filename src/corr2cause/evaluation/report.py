@@ -37,6 +37,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -229,7 +233,6 @@ class _Context:
 
 
 def _read_graph_metrics(run: Run) -> dict[str, Any] | None:
-    import json
 
     path = run.path / "graph_metrics.json"
     if not path.is_file():
@@ -754,6 +757,17 @@ def write_report(
         atomic_write_text(out / "tables" / f"{name}.csv", table.csv())
         atomic_write_text(out / "tables" / f"{name}.tex", table.latex())
     md, page = out / "report.md", out / "report.html"
-    atomic_write_text(md, render_markdown(runs, generated=stamp))
-    atomic_write_text(page, _page(ctx, sections, stamp))
+    texts = {
+        md.name: render_markdown(runs, generated=stamp),
+        page.name: _page(ctx, sections, stamp),
+    }
+    # both files are complete on disk before either replaces a previous report
+    stage = Path(tempfile.mkdtemp(prefix=".report.partial-", dir=out))
+    try:
+        for name, text in texts.items():
+            atomic_write_text(stage / name, text)
+        for name in texts:
+            os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return md, page

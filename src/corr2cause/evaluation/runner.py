@@ -26,7 +26,10 @@ then parses the answers, computes the metrics and writes, in ``out_dir``:
 ``run.json``
     the manifest (backend with every request option, prompt, strategy, samples, few-shot
     exemplars, data, counts, times, status), written at the start (``running``) and at the end
-    (``complete``, ``interrupted`` or ``failed``);
+    (``complete``, ``interrupted`` or ``failed`` with the ``error``), plus the run's
+    ``identity`` (see :mod:`corr2cause.evaluation.run_guard`);
+``run.lock``
+    held by the process running the evaluation (a second one refuses);
 ``cache.sqlite``
     the response cache, unless another cache is given.
 
@@ -76,6 +79,7 @@ from corr2cause.evaluation.cache import ResponseCache
 from corr2cause.evaluation.fewshot import exemplars_for
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptTemplate, load_prompt
+from corr2cause.evaluation.run_guard import guarded, hold_run, items_fingerprint, run_identity
 from corr2cause.evaluation.runs import premise_key
 from corr2cause.evaluation.usage import answer_summary, usage_summary
 
@@ -314,6 +318,7 @@ def _record(item: EvalItem, traces: Sequence[_Trace], extractor: AnswerExtractor
     return row
 
 
+@guarded
 def evaluate(
     backend: Backend | str,
     items: Sequence[EvalItem] | str | Path,
@@ -332,6 +337,7 @@ def evaluate(
     fewshot_pool: Sequence[EvalItem] | str | Path | None = None,
     max_failures: int | None = None,
     status: Status | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Evaluate a backend on items; write predictions, metrics and a manifest to ``out_dir``.
 
@@ -375,6 +381,9 @@ def evaluate(
     status : callable, optional
         ``status(dict)`` after every response, with the running ``f1`` of the answered items,
         ``answered``, ``failures`` and ``retries`` (for live progress displays).
+    overwrite : bool
+        Reuse ``out_dir`` although it holds a run of another identity (model, items, prompt,
+        bootstrap settings; see :mod:`corr2cause.evaluation.run_guard`), deleting that run.
 
     Returns
     -------
@@ -389,6 +398,10 @@ def evaluate(
         On duplicate item ids or a bad ``limit`` / ``concurrency`` / ``samples``.
     EvaluationFailed
         When a fatal backend error or too many failed requests stopped the run.
+    RunLockedError
+        Another process is evaluating into ``out_dir`` or with the same cache file.
+    RunIdentityError
+        ``out_dir`` holds another run and ``overwrite`` is false.
     """
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
@@ -423,7 +436,17 @@ def evaluate(
     )
     extractor = template.answer if template is not None else AnswerExtractor()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    identity = run_identity(
+        backend=engine.describe(),
+        prompt=template.to_dict() if template is not None else None,
+        items_sha256=items_fingerprint(selected),
+        n_boot=n_boot,
+        seed=seed,
+        samples=samples,
+        exemplar_ids=[e.id for e in exemplars],
+    )
+    cache_file = None if isinstance(cache, ResponseCache) else Path(cache or out / "cache.sqlite")
+    hold_run(out, identity, cache_path=cache_file, overwrite=overwrite)
     owns_cache = not isinstance(cache, ResponseCache)
     store = (
         cache if isinstance(cache, ResponseCache) else ResponseCache(cache or out / "cache.sqlite")
@@ -460,6 +483,7 @@ def evaluate(
         "cache": str(store.path),
         "started": _now(),
         **info,
+        "identity": identity,
     }
     write_json(out / "run.json", manifest)
     traces = [_Trace() for _ in units]
@@ -531,8 +555,11 @@ def evaluate(
         )
         finish("failed", error=message, request_failures=counters.failures)
         raise EvaluationFailed(message, out_dir=out, failures=counters.failures) from None
-    except BaseException:
-        finish("interrupted")
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            finish("interrupted")
+        else:
+            finish("failed", error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
     if owns_cache:
         store.close()

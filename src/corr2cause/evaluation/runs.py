@@ -122,8 +122,8 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         raise RunError(f"{path}: no metrics.json (not a finished evaluation run)")
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunError(f"{metrics_path}: cannot read: {exc}") from None
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+        raise RunError(f"{metrics_path}: cannot read: {exc}"[:500]) from None
     if not isinstance(metrics, dict) or "f1" not in metrics:
         raise RunError(f"{metrics_path}: not a metrics file (no 'f1')")
     manifest: dict[str, Any] = {}
@@ -131,7 +131,7 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
     if manifest_path.is_file():
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             manifest = {}
     return Run(label or path.resolve().name, path, metrics, manifest)
 

@@ -40,6 +40,7 @@ from corr2cause.dataset.templates import (
     MARGINAL_INDEPENDENCE_TEMPLATE,
     join_names,
 )
+from corr2cause.errors import quote
 from corr2cause.solver.errors import ParseError
 
 NAME_PATTERN = r"\w+(?:['\-]\w+)*"
@@ -247,7 +248,7 @@ def parse_premise(text: str) -> ParsedPremise:
     if m is None:
         first = _first_sentence(text)
         raise ParseError(
-            f"cannot read the premise frame {first!r}: expected 'Suppose there is a closed "
+            f"cannot read the premise frame {quote(first)}: expected 'Suppose there is a closed "
             "system of N variables, A, B and C. All the statistical relations among these N "
             "variables are as follows: ...'",
             sentence=first,
@@ -256,21 +257,25 @@ def parse_premise(text: str) -> ParsedPremise:
     n, n2 = int(m["n"]), int(m["n2"])
     if n != n2:
         raise ParseError(
-            f"the premise frame {frame!r} gives two different numbers of variables",
+            f"the premise frame {quote(frame)} gives two different numbers of variables",
             sentence=frame,
         )
     names = _split_name_list(_clean(m["names"]))
     if len(names) != n:
         raise ParseError(
-            f"the premise frame {frame!r} declares {n} variables but names {len(names)}",
+            f"the premise frame {quote(frame)} declares {n} variables but names {len(names)}",
             sentence=frame,
         )
     for name in names:
         if not _NAME.match(name):
-            raise ParseError(f"cannot read the variable name {name!r} in {frame!r}", sentence=frame)
+            raise ParseError(
+                f"cannot read the variable name {quote(name)} in {quote(frame)}", sentence=frame
+            )
     if len(set(names)) != n:
         dup = next(x for x in names if names.count(x) > 1)
-        raise ParseError(f"the variable {dup!r} is named twice in {frame!r}", sentence=frame)
+        raise ParseError(
+            f"the variable {quote(dup)} is named twice in {quote(frame)}", sentence=frame
+        )
     index = {name: i for i, name in enumerate(names)}
     correlations: set[tuple[int, int]] = set()
     independencies: set[Statement] = set()
@@ -299,7 +304,8 @@ def _lookup(name: str, index: Mapping[str, int], sentence: str) -> int:
     except KeyError:
         declared = ", ".join(index)
         raise ParseError(
-            f"unknown variable {name!r} in the sentence {sentence!r} (declared: {declared})",
+            f"unknown variable {quote(name)} in the sentence {quote(sentence)} "
+            f"(declared: {declared})",
             sentence=sentence,
         ) from None
 
@@ -307,7 +313,9 @@ def _lookup(name: str, index: Mapping[str, int], sentence: str) -> int:
 def _ordered_pair(x: str, y: str, index: Mapping[str, int], sentence: str) -> tuple[int, int]:
     i, j = _lookup(x, index, sentence), _lookup(y, index, sentence)
     if i == j:
-        raise ParseError(f"the sentence {sentence!r} relates {x!r} to itself", sentence=sentence)
+        raise ParseError(
+            f"the sentence {quote(sentence)} relates {quote(x)} to itself", sentence=sentence
+        )
     return (i, j) if i < j else (j, i)
 
 
@@ -329,24 +337,26 @@ def _read_statement(sentence: str, index: Mapping[str, int]) -> Fact:
         for name in _split_name_list(m["z"]):
             if not _NAME.match(name):
                 raise ParseError(
-                    f"cannot read the variable name {name!r} in the sentence {sentence!r}",
+                    f"cannot read the variable name {quote(name)} in the sentence "
+                    f"{quote(sentence)}",
                     sentence=sentence,
                 )
             v = _lookup(name, index, sentence)
             if v in (i, j):
                 raise ParseError(
-                    f"the sentence {sentence!r} conditions on one of its own pair",
+                    f"the sentence {quote(sentence)} conditions on one of its own pair",
                     sentence=sentence,
                 )
             if z >> v & 1:
                 raise ParseError(
-                    f"the sentence {sentence!r} names {name!r} twice in its conditioning set",
+                    f"the sentence {quote(sentence)} names {quote(name)} twice in its "
+                    "conditioning set",
                     sentence=sentence,
                 )
             z |= 1 << v
         return (i, j, z)
     raise ParseError(
-        f"cannot read the sentence {sentence!r}: expected 'X correlates with Y.', "
+        f"cannot read the sentence {quote(sentence)}: expected 'X correlates with Y.', "
         "'X is independent of Y.' or 'X and Y are independent given Z.'",
         sentence=sentence,
     )
@@ -392,7 +402,8 @@ def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:
         a, b = _lookup(m["a"], index, sentence), _lookup(m["b"], index, sentence)
         if a == b:
             raise ParseError(
-                f"the hypothesis {sentence!r} relates {m['a']!r} to itself", sentence=sentence
+                f"the hypothesis {quote(sentence)} relates {quote(m['a'])} to itself",
+                sentence=sentence,
             )
         forward, backward = _KIND_RELATIONS[kind]
         relation = forward if a < b else backward
@@ -405,7 +416,7 @@ def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:
             text=sentence,
         )
     raise ParseError(
-        f"cannot read the hypothesis {sentence!r}: it follows none of the Corr2Cause wordings "
+        f"cannot read the hypothesis {quote(sentence)}: it follows none of the Corr2Cause wordings "
         "(original templates, swap forms or paraphrases)",
         sentence=sentence,
     )

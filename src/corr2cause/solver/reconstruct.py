@@ -47,6 +47,7 @@ from corr2cause.causal.d_separation import (
 )
 from corr2cause.causal.markov_equivalence import Pdag, mec_members, meek_closure
 from corr2cause.causal.relations import RELATIONS, RelationEvaluator
+from corr2cause.errors import quote
 from corr2cause.graphs.dag import Parents, children_masks, pairs
 from corr2cause.solver.errors import InconsistentPremiseError, SolverError
 from corr2cause.solver.explain import format_pdag, format_v_structures
@@ -216,7 +217,8 @@ def reconstruct(
                 s_in = premise.sentence((a, b, inside[0]))
                 s_out = premise.sentence((a, b, outside))
                 raise InconsistentPremiseError(
-                    f"no DAG satisfies the premise: the sentences {s_in!r} and {s_out!r} disagree "
+                    f"no DAG satisfies the premise: the sentences {quote(s_in)} and {quote(s_out)} "
+                    "disagree "
                     f"about {names[c]}, a common neighbour of {names[a]} and {names[b]} (in a "
                     "DAG it lies in every set that separates them, or in none)",
                     sentence=s_out,
@@ -233,8 +235,8 @@ def reconstruct(
                     (other, other_why) = origin[(c, u)]
                     raise InconsistentPremiseError(
                         "no DAG satisfies the premise: "
-                        f"{why!r} makes {names[c]} a collider of {names[a]} and {names[b]} "
-                        f"({names[u]} -> {names[c]}), but {other_why!r} makes "
+                        f"{quote(why)} makes {names[c]} a collider of {names[a]} and {names[b]} "
+                        f"({names[u]} -> {names[c]}), but {quote(other_why)} makes "
                         f"{names[other[1]]} a collider of {names[other[0]]} and "
                         f"{names[other[2]]} ({names[c]} -> {names[u]})",
                         sentence=why,
@@ -305,12 +307,12 @@ def _check_correlations(
         if correlated and independent:
             s_corr, s_ind = premise.sentence((i, j)), premise.sentence((i, j, 0))
             raise InconsistentPremiseError(
-                f"the premise states both {s_corr!r} and {s_ind!r}", sentence=s_ind
+                f"the premise states both {quote(s_corr)} and {quote(s_ind)}", sentence=s_ind
             )
         if not correlated and not independent:
             s_corr = premise.sentence((i, j))
             raise InconsistentPremiseError(
-                f"the premise is incomplete: it lacks {s_corr!r} (every pair that is not "
+                f"the premise is incomplete: it lacks {quote(s_corr)} (every pair that is not "
                 f"independent must be stated to correlate), yet never states "
                 f"{names[i]} and {names[j]} independent",
                 sentence=s_corr,
@@ -333,13 +335,13 @@ def _verify(premise: ParsedPremise, member: Parents, cpdag: Pdag) -> None:
     if extra:
         s = premise.sentence(extra[0])
         raise InconsistentPremiseError(
-            f"no DAG satisfies the premise: the sentence {s!r} does not hold in the only "
+            f"no DAG satisfies the premise: the sentence {quote(s)} does not hold in the only "
             f"equivalence class its other statements allow (CPDAG {graph})",
             sentence=s,
         )
     s = premise.sentence(min(implied - stated))
     raise InconsistentPremiseError(
-        f"no DAG satisfies the premise: it omits {s!r}, which holds in every DAG with the "
+        f"no DAG satisfies the premise: it omits {quote(s)}, which holds in every DAG with the "
         f"skeleton and colliders its statements determine (CPDAG {graph}); a premise lists "
         "every independence (or, in the minimal style, every minimal separating set)",
         sentence=s,
@@ -367,7 +369,7 @@ def _unorientable(
         )
     why, a, c, b = non_collider if non_collider is not None else (None, 0, 0, 0)
     example = (
-        f"; e.g. {why!r} rules out {names[a]} -> {names[c]} <- {names[b]}"
+        f"; e.g. {quote(why)} rules out {names[a]} -> {names[c]} <- {names[b]}"
         if why is not None
         else ""
     )

@@ -137,6 +137,14 @@ def read_records(
                 raise DatasetFormatError(file, where, str(exc)) from None
     except DatasetFormatError as exc:
         raise RecordError(exc.path, exc.where or None, exc.reason) from None
+    if not out:
+        raise RecordError(Path(path), None, "no items (no data rows)")
+    first: dict[str, int | None] = {}
+    for rec in out:
+        if rec.id is not None and rec.id in first:
+            raise RecordError(Path(path), rec.line, f"duplicate id {quote(rec.id)}")
+        if rec.id is not None:
+            first[rec.id] = rec.line
     return out
 
 
