@@ -30,13 +30,14 @@ import pyarrow.parquet as pq
 from corr2cause import __version__
 from corr2cause.atomic import staged_directory
 from corr2cause.dataset.compose import (
-    ITEM_COLUMNS,
     PREMISE_STYLES,
     VARIANTS,
     ClassData,
+    Variant,
     build_classes,
     class_columns,
     hypothesis_table,
+    item_columns,
 )
 from corr2cause.dataset.splits import SPLITS, assign_splits
 
@@ -67,6 +68,16 @@ ITEMS_SCHEMA = pa.schema(
     ]
 )
 """Arrow schema of ``items.parquet``."""
+
+THEMED_ITEMS_SCHEMA = ITEMS_SCHEMA.append(
+    pa.field("commonsense", pa.dictionary(pa.int32(), pa.string()))
+).append(pa.field("commonsense_conflict", pa.bool_()))
+"""Arrow schema of a themed variant's ``items.parquet``: two commonsense columns more."""
+
+
+def items_schema(variant: Variant) -> pa.Schema:
+    """The ``items.parquet`` schema of ``variant``."""
+    return THEMED_ITEMS_SCHEMA if variant.theme is not None else ITEMS_SCHEMA
 
 
 @dataclass
@@ -136,14 +147,14 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _arrow_table(cols: dict[str, list]) -> pa.Table:
+def _arrow_table(cols: dict[str, list], schema: pa.Schema = ITEMS_SCHEMA) -> pa.Table:
     arrays = []
-    for f in ITEMS_SCHEMA:
-        if f.name in _DICT_COLUMNS:
+    for f in schema:
+        if pa.types.is_dictionary(f.type):
             arrays.append(pa.array(cols[f.name], type=pa.string()).dictionary_encode())
         else:
             arrays.append(pa.array(cols[f.name], type=f.type))
-    return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _csv_field(value: str) -> str:
@@ -221,6 +232,7 @@ def generate_dataset(
     with staged_directory(out_dir, overwrite=overwrite) as stage:
         for vname in config.variants:
             variant = VARIANTS[vname]
+            columns, schema = item_columns(variant), items_schema(variant)
             vdir = stage / vname
             vdir.mkdir()
             csv_writers: dict[str, _HashingWriter] = {}
@@ -230,14 +242,14 @@ def generate_dataset(
                     csv_writers[s].write(",".join(OFFICIAL_COLUMNS) + "\n")
             jsonl = _HashingWriter(vdir / "items.jsonl") if "jsonl" in config.formats else None
             pq_writer = (
-                pq.ParquetWriter(vdir / "items.parquet", ITEMS_SCHEMA, compression="zstd")
+                pq.ParquetWriter(vdir / "items.parquet", schema, compression="zstd")
                 if "parquet" in config.formats
                 else None
             )
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
             for n in config.nodes:
                 table = hypothesis_table(n, variant)
-                pending: dict[str, list] = {c: [] for c in ITEM_COLUMNS}
+                pending: dict[str, list] = {c: [] for c in columns}
                 for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
                     cols = class_columns(
                         cdata,
@@ -263,15 +275,15 @@ def generate_dataset(
                                 cols["template"],
                             )
                         )
-                    for c in ITEM_COLUMNS:
+                    for c in columns:
                         pending[c].extend(cols[c])
                     if len(pending["id"]) >= chunk_items:
-                        _flush(pending, pq_writer, jsonl)
-                        pending = {c: [] for c in ITEM_COLUMNS}
+                        _flush(pending, pq_writer, jsonl, schema)
+                        pending = {c: [] for c in columns}
                     done += 1
                     if progress is not None:
                         progress(done, total_classes)
-                _flush(pending, pq_writer, jsonl)
+                _flush(pending, pq_writer, jsonl, schema)
             for s, w in csv_writers.items():
                 files[f"{vname}/{s}.csv"] = w.close()
             if jsonl is not None:
@@ -291,6 +303,7 @@ def generate_dataset(
                 "premise_style": config.premise_style,
             },
             "variants": {v: VARIANTS[v].description for v in config.variants},
+            **_themes_entry(config.variants),
             "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},
             "items": {
                 v: sum(s["items"] for per_n in c.values() for s in per_n.values())
@@ -303,15 +316,28 @@ def generate_dataset(
     return manifest
 
 
+def _themes_entry(variants: Sequence[str]) -> dict[str, Any]:
+    """``{"themes": {variant: {name, version, sha256}}}`` when a themed variant is generated."""
+    themes = {
+        v: {"name": t.name, "version": t.version, "sha256": t.sha256}
+        for v in variants
+        if (t := VARIANTS[v].theme) is not None
+    }
+    return {"themes": themes} if themes else {}
+
+
 def _flush(
-    pending: dict[str, list], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
+    pending: dict[str, list],
+    pq_writer: pq.ParquetWriter | None,
+    jsonl: _HashingWriter | None,
+    schema: pa.Schema = ITEMS_SCHEMA,
 ) -> None:
     if not pending["id"]:
         return
     if pq_writer is not None:
-        pq_writer.write_table(_arrow_table(pending), row_group_size=1 << 20)
+        pq_writer.write_table(_arrow_table(pending, schema), row_group_size=1 << 20)
     if jsonl is not None:
-        keys = ITEM_COLUMNS
+        keys = schema.names
         jsonl.write(
             "".join(
                 json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False) + "\n"
