@@ -409,14 +409,19 @@ def class_columns(
             f = int(row_forms[r])
             c = row_counts[r]
             ids.append(data.mec_id + table.id_suffix[p][r])
-            hyps.append(row_text[r][f].format(*names) if themed else row_text[r][f])
+            hyps.append(row_text[r][f])
             templates.append(table.template[r][f])
             rels.append(rel)
-            ni.append(names[prs[p][0]] if themed else table.node_i[p])
-            nj.append(names[prs[p][1]] if themed else table.node_j[p])
+            ni.append(table.node_i[p])
+            nj.append(table.node_j[p])
             labels.append(1 if c == m else 0)
             label3.append(LABEL3_NAMES[0 if c == m else (2 if c == 0 else 1)])
             fracs.append(c / m)
+    if themed:
+        # One format call per class instead of one per item (names never hold "\x00").
+        hyps = "\x00".join(hyps).format(*names).split("\x00")
+        ni = [names[i] for i, _ in prs for _ in RELATIONS]
+        nj = [names[j] for _, j in prs for _ in RELATIONS]
     k = len(ids)
     columns = {
         "id": ids,

@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,27 +115,41 @@ class GenerationConfig:
 
 
 class _HashingWriter:
-    """A text sink that encodes, hashes and writes in large blocks."""
+    """A text sink that encodes, hashes and writes in large blocks.
+
+    Hashing and writing run on a helper thread (both release the GIL on large buffers), so
+    they overlap with building the next block; blocks are handled in order.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._sha = hashlib.sha256()
         self._buf = io.StringIO()
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: Future[None] | None = None
 
     def write(self, text: str) -> None:
         self._buf.write(text)
         if self._buf.tell() > 1 << 22:
             self.flush()
 
-    def flush(self) -> None:
-        data = self._buf.getvalue().encode("utf-8")
+    def _consume(self, data: bytes) -> None:
         self._sha.update(data)
         self._fh.write(data)
+
+    def flush(self) -> None:
+        data = self._buf.getvalue().encode("utf-8")
         self._buf = io.StringIO()
+        if self._pending is not None:
+            self._pending.result()  # at most one block in flight: bounded memory, errors surface
+        self._pending = self._pool.submit(self._consume, data)
 
     def close(self) -> str:
         self.flush()
+        assert self._pending is not None
+        self._pending.result()
+        self._pool.shutdown()
         self._fh.close()
         return self._sha.hexdigest()
 
@@ -147,11 +162,25 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _dictionary_array(values: list[str | None]) -> pa.DictionaryArray:
+    """``pa.array(values).dictionary_encode()`` without copying every repeated string.
+
+    The premise of a class is one string object repeated in each of its rows; hashing it
+    once (Python caches a string's hash) avoids copying hundreds of MB into Arrow first.
+    Same dictionary order (first occurrence) and nulls as ``dictionary_encode``.
+    """
+    index: dict[str, int] = {}
+    codes = [None if v is None else index.setdefault(v, len(index)) for v in values]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, type=pa.int32()), pa.array(list(index), type=pa.string())
+    )
+
+
 def _arrow_table(cols: dict[str, list], schema: pa.Schema = ITEMS_SCHEMA) -> pa.Table:
     arrays = []
     for f in schema:
         if pa.types.is_dictionary(f.type):
-            arrays.append(pa.array(cols[f.name], type=pa.string()).dictionary_encode())
+            arrays.append(_dictionary_array(cols[f.name]))
         else:
             arrays.append(pa.array(cols[f.name], type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -354,11 +354,12 @@ def commonsense_columns(
     labels: Sequence[int],
 ) -> tuple[list[str | None], list[bool | None]]:
     """The ``commonsense`` and ``commonsense_conflict`` columns of a list of items."""
-    if not theme.links:
-        k = len(relations)
-        return [None] * k, [None] * k
-    values = [
-        commonsense(theme, r, a, b) for r, a, b in zip(relations, node_i, node_j, strict=True)
-    ]
-    conflicts = [commonsense_conflict(v, lab) for v, lab in zip(values, labels, strict=True)]
+    k = len(relations)
+    values: list[str | None] = [None] * k
+    conflicts: list[bool | None] = [None] * k
+    direction = theme._direction
+    for t, (a, b) in enumerate(zip(node_i, node_j, strict=True)):
+        if (a, b) in direction:  # most pairs have no link: skip them cheaply
+            values[t] = value = commonsense(theme, relations[t], a, b)
+            conflicts[t] = commonsense_conflict(value, labels[t])
     return values, conflicts
