@@ -532,9 +532,14 @@ def write_stories(
     for group in groups:
         try:
             letters = parse_premise(group[0].premise).names
+            solver.reconstruct(group[0].premise)  # an impossible premise has no story either
         except SolverError as err:
             unreadable.append(
-                {"source_ids": [i.id for i in group], "reason": "unreadable_item", "detail": str(err)}
+                {
+                    "source_ids": [i.id for i in group],
+                    "reason": "unreadable_item",
+                    "detail": str(err),
+                }
             )
             continue
         units.append((group, letters))
