@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import comb
+from typing import Any
 
 import numpy as np
 
@@ -423,7 +424,7 @@ def class_columns(
         ni = [names[i] for i, _ in prs for _ in RELATIONS]
         nj = [names[j] for _, j in prs for _ in RELATIONS]
     k = len(ids)
-    columns = {
+    columns: dict[str, list[Any]] = {
         "id": ids,
         "split": [split] * k,
         "num_variables": [data.n] * k,

@@ -17,7 +17,6 @@ arguments and the seed.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -125,13 +124,16 @@ class _HashingWriter:
         self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._sha = hashlib.sha256()
-        self._buf = io.StringIO()
+        self._buf: list[bytes] = []
+        self._size = 0
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._pending: Future[None] | None = None
 
     def write(self, text: str) -> None:
-        self._buf.write(text)
-        if self._buf.tell() > 1 << 22:
+        data = text.encode("utf-8")
+        self._buf.append(data)
+        self._size += len(data)
+        if self._size > 1 << 22:
             self.flush()
 
     def _consume(self, data: bytes) -> None:
@@ -139,8 +141,8 @@ class _HashingWriter:
         self._fh.write(data)
 
     def flush(self) -> None:
-        data = self._buf.getvalue().encode("utf-8")
-        self._buf = io.StringIO()
+        data = b"".join(self._buf)
+        self._buf, self._size = [], 0
         if self._pending is not None:
             self._pending.result()  # at most one block in flight: bounded memory, errors surface
         self._pending = self._pool.submit(self._consume, data)
@@ -207,8 +209,12 @@ def official_csv_rows(
     """
     head = '"Premise: ' + premise.replace('"', '""') + "\nHypothesis: "
     fields = {t: _csv_field(t) for t in set(templates)}
-    return "".join(
-        f'{head}{h.replace(chr(34), chr(34) * 2)}",{lab},{num_variables},{fields[t]}\n'
+    if not hypotheses:
+        return ""
+    # head + head.join(tails) == "".join(head + t for t in tails), without one copy of the
+    # (long) premise per row as an intermediate string
+    return head + head.join(
+        f'{h.replace(chr(34), chr(34) * 2)}",{lab},{num_variables},{fields[t]}\n'
         for h, lab, t in zip(hypotheses, labels, templates, strict=True)
     )
 
