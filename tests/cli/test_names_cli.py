@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
+import pytest
 from typer.testing import CliRunner
 
 from corr2cause.cli.app import app
+from corr2cause.dataset.compose import VARIANTS
 from corr2cause.solver import Solver
 
 runner = CliRunner()
 
 
-def test_generate_with_names_and_a_theme_file(tmp_path):
+@pytest.fixture()
+def registry() -> Iterator[None]:
+    """Unregister the variants a theme file registers, so later tests see the built-ins only."""
+    before = set(VARIANTS)
+    yield
+    for name in set(VARIANTS) - before:
+        del VARIANTS[name]
+
+
+def test_generate_with_names_and_a_theme_file(tmp_path, registry):
     theme = tmp_path / "lab.toml"
     theme.write_text('name = "lab"\nversion = 1\nnames = ["x-ray dose", "cell count", "pH"]\n')
     out = tmp_path / "data"
