@@ -4,7 +4,12 @@ Prints the workload, wall time, peak memory, and a ratio against a baseline run 
 invocation: the straightforward writer (``csv.writer`` over per-row tuples, one variant) that
 the fast path replaced. Target: < 10 s wall and < 1 GB peak on 2 cores.
 
+With ``--names THEME`` it instead times one letter variant (``original``) against the themed
+variant ``names-THEME`` on the same classes (CSV+Parquet, best of ``--repeat`` runs each) and
+prints the overhead of real names (issue 15; target <= 20 %).
+
 Usage: python bench/bench_generate.py [--out DIR] [--variants original,paraphrase,refactor]
+       python bench/bench_generate.py --names medicine [--repeat 3]
 """
 
 from __future__ import annotations
@@ -50,11 +55,47 @@ def baseline_csv(out: Path, classes_by_n: dict) -> int:
     return rows
 
 
+def bench_names(theme: str, repeat: int) -> None:
+    """Best-of-``repeat`` wall time of ``original`` vs ``names-THEME``, N = 2..6."""
+    tmp = Path(tempfile.mkdtemp(prefix="c2c-bench-names-"))
+    try:
+        classes_by_n = {n: build_classes(n) for n in range(2, 7)}
+        best: dict[str, float] = {}
+        size: dict[str, int] = {}
+        for _ in range(repeat):
+            for variant in ("original", f"names-{theme}"):
+                out = tmp / variant
+                t0 = time.perf_counter()
+                generate_dataset(
+                    out,
+                    GenerationConfig(nodes=[2, 3, 4, 5, 6], variants=[variant]),
+                    classes_by_n=classes_by_n,
+                    overwrite=True,
+                )
+                wall = time.perf_counter() - t0
+                best[variant] = min(best.get(variant, wall), wall)
+                size[variant] = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+        letters, named = best["original"], best[f"names-{theme}"]
+        for variant, wall in best.items():
+            print(f"{variant:18s} {wall:6.2f} s  {size[variant] / 1e6:8.1f} MB written")
+        print(
+            f"names-{theme} overhead over letters: {100 * (named / letters - 1):+.1f} % "
+            f"(best of {repeat}; target <= 20 %)"
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--variants", default="original,paraphrase,refactor")
+    parser.add_argument("--names", default=None, help="time names-THEME against letters")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.names:
+        bench_names(args.names, args.repeat)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="c2c-bench-"))
     out = args.out or tmp / "data"
     variants = args.variants.split(",")

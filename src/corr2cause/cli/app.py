@@ -123,6 +123,7 @@ from corr2cause.cli import (  # noqa: E402
     pipeline_cmd,
     serve_cmd,
     solve_cmd,
+    stories_cmd,
     train_cmd,
 )
 
@@ -140,6 +141,7 @@ app.command("export-hf")(export_cmd.export_hf)
 app.command("finetune")(train_cmd.finetune)
 app.command("robustness")(train_cmd.robustness)
 app.command("pipeline")(pipeline_cmd.pipeline)
+app.command("stories")(stories_cmd.stories)
 
 
 def main() -> None:

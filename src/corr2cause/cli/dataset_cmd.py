@@ -31,7 +31,16 @@ def generate(
             help="original | paraphrase | refactor | relabel; repeat or comma-separate.",
         ),
     ] = ["original"],  # noqa: B006 - typer needs a list default
-    seed: Annotated[int, typer.Option(help="Seed of swap forms and splits.")] = 0,
+    names: Annotated[
+        list[str],
+        typer.Option(
+            "--names",
+            help="Also write the variant names-THEME: variables named from a theme "
+            "(medicine, economics, ecology, education, everyday, nonsense, symbols, or a "
+            ".toml file); repeat or comma-separate.",
+        ),
+    ] = [],  # noqa: B006 - typer needs a list default
+    seed: Annotated[int, typer.Option(help="Seed of swap forms, splits and names.")] = 0,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -88,13 +97,17 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Generate the benchmark: official CSV splits, rich tables and a manifest."""
+    from corr2cause.dataset.compose import names_variants
     from corr2cause.dataset.generate import GenerationConfig
     from corr2cause.dataset.manifest import item_totals
     from corr2cause.dataset.store import generate as generate_data
 
+    variants = parse_list(variant)
+    variants += [v for v in names_variants(parse_list(names)) if v not in variants]
+
     config = GenerationConfig(
         nodes=parse_node_range(nodes, minimum=2, maximum=64 if samples or tier else 7),
-        variants=parse_list(variant),
+        variants=variants,
         seed=seed,
         formats=parse_list(fmt) if fmt is not None else None,
         premise_style=premise_style,

@@ -9,7 +9,9 @@ the fraction of class members in which the relation holds.
 50/50 swap forms), ``paraphrase`` (the paper's paraphrased hypotheses) and ``refactor``
 (variables renamed ``A, B, C, ... -> Z, Y, X, ...``) and ``relabel`` (debiased: each class
 gets a seeded random assignment of letters to nodes, so that "a later letter causes an earlier
-one" is no longer always invalid; SPEC section 8). The swap-form choice of an item depends
+one" is no longer always invalid; SPEC section 8), and one ``names-{theme}`` variant per
+built-in theme of :mod:`corr2cause.dataset.themes` (real-world or nonsense names, drawn per
+class with a seed; official templates and swap forms). The swap-form choice of an item depends
 only on the seed and the item, so every variant and every node range sees the same choices.
 """
 
@@ -19,6 +21,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import comb
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +33,14 @@ from corr2cause.causal.d_separation import (
 from corr2cause.causal.mec_classes import LABEL3_NAMES, MecClass, mec_classes
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, official_template_id
+from corr2cause.dataset.themes import (
+    Theme,
+    ThemeError,
+    assign_names,
+    builtin_themes,
+    commonsense_columns,
+    load_theme,
+)
 from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
 from corr2cause.errors import quote
 from corr2cause.graphs.dag import Parents, node_name, pairs, relabel
@@ -59,6 +70,10 @@ class Variant:
     relabel : bool
         Rename the variables of every class by a seeded random permutation (the debiased
         variant): the premise is rewritten for the permuted graph and the labels follow.
+    theme : Theme, optional
+        Name the variables of every class from this vocabulary
+        (:func:`~corr2cause.dataset.themes.assign_names`); ``name_of`` is then unused and
+        the items carry the ``commonsense`` columns.
     """
 
     name: str
@@ -66,10 +81,33 @@ class Variant:
     paraphrase: bool
     description: str
     relabel: bool = False
+    theme: Theme | None = None
 
     def names(self, n: int) -> list[str]:
-        """Variable names of nodes ``0 .. n-1``."""
+        """Variable names of nodes ``0 .. n-1`` (the same for every class unless themed)."""
         return [self.name_of(i) for i in range(n)]
+
+    def class_names(self, mec_id: str, n: int, *, seed: int) -> list[str]:
+        """Variable names of nodes ``0 .. n-1`` in class ``mec_id``."""
+        if self.theme is None:
+            return self.names(n)
+        return assign_names(self.theme, mec_id, n, seed=seed)
+
+
+THEME_VARIANT_PREFIX = "names-"
+"""Themed variants are named ``names-{theme}``."""
+
+
+def theme_variant(theme: Theme) -> Variant:
+    """The variant that writes the official templates with ``theme``'s names."""
+    return Variant(
+        THEME_VARIANT_PREFIX + theme.name,
+        node_name,
+        False,
+        f"variables named from the theme {theme.label} ({theme.description}), seeded per "
+        f"class; theme sha256 {theme.sha256[:12]}",
+        theme=theme,
+    )
 
 
 VARIANTS: dict[str, Variant] = {
@@ -87,8 +125,37 @@ VARIANTS: dict[str, Variant] = {
         "debiased: seeded random assignment of letters to nodes, per class",
         relabel=True,
     ),
+    **{THEME_VARIANT_PREFIX + t: theme_variant(theme) for t, theme in builtin_themes().items()},
 }
 """Registered variants by name."""
+
+
+def names_variants(themes: Sequence[str | Theme]) -> list[str]:
+    """The variant names for ``--names``: ``names-{theme}`` per built-in theme or theme file.
+
+    A theme read from a file is registered in :data:`VARIANTS` (under ``names-{name}``; a
+    different theme already registered under that name is an error).
+
+    Raises
+    ------
+    ThemeError
+        On an unknown theme, an unreadable file, or a clash with a registered variant.
+    """
+    out = []
+    for spec in themes:
+        theme = load_theme(spec)
+        vname = THEME_VARIANT_PREFIX + theme.name
+        registered = VARIANTS.get(vname)
+        if registered is None:
+            VARIANTS[vname] = theme_variant(theme)
+        elif registered.theme is None or registered.theme.sha256 != theme.sha256:
+            raise ThemeError(
+                f"the theme {theme.name!r} from {spec} clashes with the registered variant "
+                f"{vname!r}; rename the theme"
+            )
+        if vname not in out:
+            out.append(vname)
+    return out
 
 
 @dataclass(frozen=True)
@@ -256,8 +323,12 @@ class HypothesisTable:
 
 
 def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
-    """Precompute every hypothesis sentence of ``n`` variables in ``variant``."""
-    names = variant.names(n)
+    """Precompute every hypothesis sentence of ``n`` variables in ``variant``.
+
+    For a themed variant the names differ per class: the sentences then hold ``{0}``,
+    ``{1}``, ... for the names of nodes 0, 1, ... (``str.format`` fills them per class).
+    """
+    names = variant.names(n) if variant.theme is None else [f"{{{i}}}" for i in range(n)]
     base = [node_name(i) for i in range(n)]
     text = []
     suffix = []
@@ -308,6 +379,14 @@ ITEM_COLUMNS: tuple[str, ...] = (
 )
 """Columns of the rich items table; the official ``input`` is ``Premise: ...\\nHypothesis: ...``."""
 
+COMMONSENSE_COLUMNS: tuple[str, ...] = ("commonsense", "commonsense_conflict")
+"""Extra columns of themed variants (:func:`corr2cause.dataset.themes.commonsense`)."""
+
+
+def item_columns(variant: Variant) -> tuple[str, ...]:
+    """Columns of ``variant``'s items: :data:`ITEM_COLUMNS`, plus the commonsense ones if themed."""
+    return ITEM_COLUMNS + COMMONSENSE_COLUMNS if variant.theme is not None else ITEM_COLUMNS
+
 
 def class_columns(
     data: ClassData,
@@ -322,7 +401,10 @@ def class_columns(
     if variant.relabel:
         data = relabel_class(data, relabel_permutation(data.mec_id, data.n, seed=seed))
     forms = swap_forms(data.mec_id, data.n, seed=seed)
-    premise = data.premise(variant.names(data.n), style=premise_style)
+    names = variant.class_names(data.mec_id, data.n, seed=seed)
+    premise = data.premise(names, style=premise_style)
+    themed = variant.theme is not None
+    prs = pairs(data.n)
     m = data.num_members
     counts = data.counts.tolist()
     ids, hyps, templates, rels, ni, nj, labels, label3, fracs = ([] for _ in range(9))
@@ -342,8 +424,13 @@ def class_columns(
             labels.append(1 if c == m else 0)
             label3.append(LABEL3_NAMES[0 if c == m else (2 if c == 0 else 1)])
             fracs.append(c / m)
+    if themed:
+        # One format call per class instead of one per item (names never hold "\x00").
+        hyps = "\x00".join(hyps).format(*names).split("\x00")
+        ni = [names[i] for i, _ in prs for _ in RELATIONS]
+        nj = [names[j] for _, j in prs for _ in RELATIONS]
     k = len(ids)
-    return {
+    columns: dict[str, list[Any]] = {
         "id": ids,
         "split": [split] * k,
         "num_variables": [data.n] * k,
@@ -359,3 +446,8 @@ def class_columns(
         "fraction": fracs,
         "variant": [variant.name] * k,
     }
+    if variant.theme is not None:
+        columns["commonsense"], columns["commonsense_conflict"] = commonsense_columns(
+            variant.theme, rels, ni, nj, labels
+        )
+    return columns

@@ -17,9 +17,9 @@ arguments and the seed.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,14 @@ import pyarrow.parquet as pq
 
 from corr2cause.atomic import staged_directory
 from corr2cause.dataset.compose import (
-    ITEM_COLUMNS,
     PREMISE_STYLES,
     VARIANTS,
     ClassData,
+    Variant,
     build_classes,
     class_columns,
     hypothesis_table,
+    item_columns,
 )
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
@@ -68,6 +69,16 @@ ITEMS_SCHEMA = pa.schema(
     ]
 )
 """Arrow schema of ``items.parquet``."""
+
+THEMED_ITEMS_SCHEMA = ITEMS_SCHEMA.append(
+    pa.field("commonsense", pa.dictionary(pa.int32(), pa.string()))
+).append(pa.field("commonsense_conflict", pa.bool_()))
+"""Arrow schema of a themed variant's ``items.parquet``: two commonsense columns more."""
+
+
+def items_schema(variant: Variant) -> pa.Schema:
+    """The ``items.parquet`` schema of ``variant``."""
+    return THEMED_ITEMS_SCHEMA if variant.theme is not None else ITEMS_SCHEMA
 
 
 LAYOUTS: tuple[str, ...] = ("auto", "flat", "normalized")
@@ -206,27 +217,44 @@ class GenerationError(Corr2CauseError):
 
 
 class _HashingWriter:
-    """A text sink that encodes, hashes and writes in large blocks."""
+    """A text sink that encodes, hashes and writes in large blocks.
+
+    Hashing and writing run on a helper thread (both release the GIL on large buffers), so
+    they overlap with building the next block; blocks are handled in order.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._sha = hashlib.sha256()
-        self._buf = io.StringIO()
+        self._buf: list[bytes] = []
+        self._size = 0
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: Future[None] | None = None
 
     def write(self, text: str) -> None:
-        self._buf.write(text)
-        if self._buf.tell() > 1 << 22:
+        data = text.encode("utf-8")
+        self._buf.append(data)
+        self._size += len(data)
+        if self._size > 1 << 22:
             self.flush()
 
-    def flush(self) -> None:
-        data = self._buf.getvalue().encode("utf-8")
+    def _consume(self, data: bytes) -> None:
         self._sha.update(data)
         self._fh.write(data)
-        self._buf = io.StringIO()
+
+    def flush(self) -> None:
+        data = b"".join(self._buf)
+        self._buf, self._size = [], 0
+        if self._pending is not None:
+            self._pending.result()  # at most one block in flight: bounded memory, errors surface
+        self._pending = self._pool.submit(self._consume, data)
 
     def close(self) -> str:
         self.flush()
+        assert self._pending is not None
+        self._pending.result()
+        self._pool.shutdown()
         self._fh.close()
         return self._sha.hexdigest()
 
@@ -239,14 +267,28 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _arrow_table(cols: dict[str, list[Any]]) -> pa.Table:
+def _dictionary_array(values: list[str | None]) -> pa.DictionaryArray:
+    """``pa.array(values).dictionary_encode()`` without copying every repeated string.
+
+    The premise of a class is one string object repeated in each of its rows; hashing it
+    once (Python caches a string's hash) avoids copying hundreds of MB into Arrow first.
+    Same dictionary order (first occurrence) and nulls as ``dictionary_encode``.
+    """
+    index: dict[str, int] = {}
+    codes = [None if v is None else index.setdefault(v, len(index)) for v in values]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, type=pa.int32()), pa.array(list(index), type=pa.string())
+    )
+
+
+def _arrow_table(cols: dict[str, list[Any]], schema: pa.Schema = ITEMS_SCHEMA) -> pa.Table:
     arrays = []
-    for f in ITEMS_SCHEMA:
-        if f.name in _DICT_COLUMNS:
-            arrays.append(pa.array(cols[f.name], type=pa.string()).dictionary_encode())
+    for f in schema:
+        if pa.types.is_dictionary(f.type):
+            arrays.append(_dictionary_array(cols[f.name]))
         else:
             arrays.append(pa.array(cols[f.name], type=f.type))
-    return pa.Table.from_arrays(arrays, schema=ITEMS_SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _csv_field(value: str) -> str:
@@ -270,8 +312,12 @@ def official_csv_rows(
     """
     head = '"Premise: ' + premise.replace('"', '""') + "\nHypothesis: "
     fields = {t: _csv_field(t) for t in set(templates)}
-    return "".join(
-        f'{head}{h.replace(chr(34), chr(34) * 2)}",{lab},{num_variables},{fields[t]}\n'
+    if not hypotheses:
+        return ""
+    # head + head.join(tails) == "".join(head + t for t in tails), without one copy of the
+    # (long) premise per row as an intermediate string
+    return head + head.join(
+        f'{h.replace(chr(34), chr(34) * 2)}",{lab},{num_variables},{fields[t]}\n'
         for h, lab, t in zip(hypotheses, labels, templates, strict=True)
     )
 
@@ -327,6 +373,7 @@ def generate_dataset(
     with staged_directory(out_dir, overwrite=overwrite) as stage:
         for vname in config.variants:
             variant = VARIANTS[vname]
+            columns, schema = item_columns(variant), items_schema(variant)
             vdir = stage / vname
             vdir.mkdir()
             csv_writers: dict[str, _HashingWriter] = {}
@@ -336,14 +383,14 @@ def generate_dataset(
                     csv_writers[s].write(",".join(OFFICIAL_COLUMNS) + "\n")
             jsonl = _HashingWriter(vdir / "items.jsonl") if "jsonl" in formats else None
             pq_writer = (
-                pq.ParquetWriter(vdir / "items.parquet", ITEMS_SCHEMA, compression="zstd")
+                pq.ParquetWriter(vdir / "items.parquet", schema, compression="zstd")
                 if "parquet" in formats
                 else None
             )
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
             for n in config.nodes:
                 table = hypothesis_table(n, variant)
-                pending: dict[str, list[Any]] = {c: [] for c in ITEM_COLUMNS}
+                pending: dict[str, list[Any]] = {c: [] for c in columns}
                 for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
                     cols = class_columns(
                         cdata,
@@ -369,15 +416,15 @@ def generate_dataset(
                                 cols["template"],
                             )
                         )
-                    for c in ITEM_COLUMNS:
+                    for c in columns:
                         pending[c].extend(cols[c])
                     if len(pending["id"]) >= chunk_items:
-                        _flush(pending, pq_writer, jsonl)
-                        pending = {c: [] for c in ITEM_COLUMNS}
+                        _flush(pending, pq_writer, jsonl, schema)
+                        pending = {c: [] for c in columns}
                     done += 1
                     if progress is not None:
                         progress(done, total_classes)
-                _flush(pending, pq_writer, jsonl)
+                _flush(pending, pq_writer, jsonl, schema)
             for s, w in csv_writers.items():
                 files[f"{vname}/{s}.csv"] = w.close()
             if jsonl is not None:
@@ -390,6 +437,7 @@ def generate_dataset(
             "flat",
             config.flat_arguments(),
             variants={v: VARIANTS[v].description for v in config.variants},
+            **_themes_entry(config.variants),
         )
         manifest |= {
             "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},
@@ -404,15 +452,28 @@ def generate_dataset(
     return manifest
 
 
+def _themes_entry(variants: Sequence[str]) -> dict[str, Any]:
+    """``{"themes": {variant: {name, version, sha256}}}`` when a themed variant is generated."""
+    themes = {
+        v: {"name": t.name, "version": t.version, "sha256": t.sha256}
+        for v in variants
+        if (t := VARIANTS[v].theme) is not None
+    }
+    return {"themes": themes} if themes else {}
+
+
 def _flush(
-    pending: dict[str, list[Any]], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
+    pending: dict[str, list[Any]],
+    pq_writer: pq.ParquetWriter | None,
+    jsonl: _HashingWriter | None,
+    schema: pa.Schema = ITEMS_SCHEMA,
 ) -> None:
     if not pending["id"]:
         return
     if pq_writer is not None:
-        pq_writer.write_table(_arrow_table(pending), row_group_size=1 << 20)
+        pq_writer.write_table(_arrow_table(pending, schema), row_group_size=1 << 20)
     if jsonl is not None:
-        keys = ITEM_COLUMNS
+        keys = schema.names
         jsonl.write(
             "".join(
                 json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False) + "\n"

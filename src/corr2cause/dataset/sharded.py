@@ -242,6 +242,11 @@ class ShardedConfig:
         unknown = [v for v in self.variants if v not in VARIANTS]
         if unknown or not self.variants:
             raise GenerationError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+        themed = [v for v in self.variants if VARIANTS[v].theme is not None]
+        if themed:
+            raise GenerationError(
+                f"themed variants {themed} are written by the flat layout only (N <= 6)"
+            )
         bad = [f for f in self.formats if f not in ("parquet", "csv")]
         if bad or not self.formats:
             raise GenerationError(

@@ -13,6 +13,7 @@ relation: the sentence "X is a cause for Y, but not a direct one." is always tag
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 from typing import Final
 
@@ -85,3 +86,68 @@ def join_names(names: list[str]) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# --- variable names -------------------------------------------------------------------------
+
+NAME_WORD_PATTERN: Final = r"\w+(?:['\-]\w+)*"
+"""One word of a variable name: word characters, with inner hyphens or apostrophes."""
+
+VARIABLE_NAME_PATTERN: Final = NAME_WORD_PATTERN + r"(?: " + NAME_WORD_PATTERN + r")*"
+"""A variable name: one or more words separated by single spaces (``blood pressure``)."""
+
+_VARIABLE_NAME = re.compile(VARIABLE_NAME_PATTERN + r"\Z")
+
+
+def _template_words() -> frozenset[str]:
+    texts = [
+        PREMISE_TEMPLATE,
+        CORRELATION_TEMPLATE,
+        MARGINAL_INDEPENDENCE_TEMPLATE,
+        CONDITIONAL_INDEPENDENCE_TEMPLATE,
+        "However,",
+    ]
+    for table in (ORIGINAL_HYPOTHESES, PARAPHRASED_HYPOTHESES):
+        for forms in table.values():
+            texts.extend(forms)
+    words = set()
+    for text in texts:
+        for token in re.sub(r"\{\w+\}", " ", text).split():
+            word = re.sub(r"\(s\)|[^\w]", "", token.lower())
+            if word:
+                words.add(word)
+    return frozenset(words)
+
+
+RESERVED_WORDS: Final = _template_words()
+"""Every word of the fixed benchmark text (``and``, ``of``, ``causes``, ``given``, ...).
+
+A multi-word variable name made of other words cannot be confused with the text around it,
+so a premise or hypothesis written with such names has exactly one reading and needs no
+quotes: the fixed words of each sentence locate the names, and a name list is split at
+``", "`` and the last ``" and "``.
+"""
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a variable name of the benchmark text, or ``None`` if it can.
+
+    The rule: one or more words of word characters (inner hyphens and apostrophes allowed),
+    separated by single spaces; in a name of several words, none of the words is a word of the
+    fixed text (:data:`RESERVED_WORDS`, compared case-insensitively). A one-word name may be
+    any word (``A``, ``X1``, ``smoking``): the fixed phrases around it all contain spaces.
+
+    Examples
+    --------
+    >>> name_problem("blood pressure") is None
+    True
+    >>> name_problem("supply and demand")
+    "the word 'and' is part of the benchmark's fixed text"
+    """
+    if not isinstance(name, str) or not _VARIABLE_NAME.match(name):
+        return "a name is one or more words of letters and digits separated by single spaces"
+    words = name.split(" ")
+    for word in words if len(words) > 1 else ():
+        if word.lower() in RESERVED_WORDS:
+            return f"the word {word!r} is part of the benchmark's fixed text"
+    return None

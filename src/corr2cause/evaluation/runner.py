@@ -166,6 +166,36 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def answer_requests(
+    backend: Backend,
+    requests: list[Request],
+    *,
+    cache: ResponseCache,
+    concurrency: int,
+    tick: Callable[[int], None] | None = None,
+) -> tuple[list[Response], int, int]:
+    """Answer single-step ``requests`` through ``cache`` exactly as an evaluation run does.
+
+    Returns one response per request, in order, plus the numbers of requests sent to the
+    model and answered from the cache. Used by tools built on the harness (model-written
+    stories) so they share its caching, resumption, retries and concurrency.
+    """
+    traces = [_Trace() for _ in requests]
+    queried, from_cache = _run_step(
+        backend,
+        requests,
+        traces,
+        list(range(len(requests))),
+        cache=cache,
+        prefix=key_prefix(backend),
+        concurrency=concurrency,
+        tick=tick or (lambda count: None),
+        counters=_Counters(max_failures=None, final_step=0),
+        extractor=AnswerExtractor(),
+    )
+    return [trace.outputs[-1] for trace in traces], queried, from_cache
+
+
 def _run_step(
     backend: Backend,
     requests: list[Request],

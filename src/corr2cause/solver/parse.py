@@ -15,6 +15,14 @@ letter case of the fixed words, and where ``However,`` stands. It accepts any va
 made of word characters (``A``, ``Z``, ``X1``, ``smoking``, ``blood_pressure``; hyphens and
 apostrophes inside a name are allowed too) and any ``N``.
 
+Names may have several words (``blood pressure``, ``type 2 diabetes``), written without quotes,
+as the themed variants and the stories write them
+(:func:`~corr2cause.dataset.templates.name_problem` states the rule the generator keeps: no word
+of a multi-word name is a word of the fixed text). The frame declares the names, split at
+``", "`` and the last ``" and "``; the statements and hypotheses are then read against the
+declared names, longest first, so ``"blood pressure correlates with heart rate"`` has exactly
+one reading. Names are matched with their exact letter case.
+
 A hypothesis (SPEC section 5) is one sentence in one of nine wordings: the six original
 templates, their swap forms, and the paraphrased templates. It is read into a relation id of
 :data:`~corr2cause.causal.RELATIONS` on an ordered pair ``(x, y)`` with ``x`` before ``y`` in the
@@ -30,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from corr2cause.causal.d_separation import Statement
@@ -38,15 +47,16 @@ from corr2cause.dataset.templates import (
     CONDITIONAL_INDEPENDENCE_TEMPLATE,
     CORRELATION_TEMPLATE,
     MARGINAL_INDEPENDENCE_TEMPLATE,
+    VARIABLE_NAME_PATTERN,
     join_names,
 )
 from corr2cause.errors import quote
 from corr2cause.solver.errors import ParseError
 
 NAME_PATTERN = r"\w+(?:['\-]\w+)*"
-"""A variable name: word characters, with inner hyphens or apostrophes (``X1``, ``blood-type``)."""
+"""A one-word variable name: word characters, with inner hyphens or apostrophes (``X1``)."""
 
-_NAME = re.compile(NAME_PATTERN + r"\Z")
+_NAME = re.compile(VARIABLE_NAME_PATTERN + r"\Z")
 _FLAGS = re.IGNORECASE | re.DOTALL
 _PREMISE = re.compile(
     r"(?:premise:\s*)?suppose there is a closed system of (?P<n>\d{1,9}) variables?,\s*"
@@ -56,48 +66,87 @@ _PREMISE = re.compile(
 )
 _HOWEVER = re.compile(r"however\s*,\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=\.)\s+")
-_CORRELATION = re.compile(rf"(?P<x>{NAME_PATTERN}) correlates with (?P<y>{NAME_PATTERN})", _FLAGS)
-_MARGINAL = re.compile(rf"(?P<x>{NAME_PATTERN}) is independent of (?P<y>{NAME_PATTERN})", _FLAGS)
-_CONDITIONAL = re.compile(
-    rf"(?P<x>{NAME_PATTERN}) and (?P<y>{NAME_PATTERN}) are independent given (?P<z>.+)", _FLAGS
-)
 
-_A, _B = rf"(?P<a>{NAME_PATTERN})", rf"(?P<b>{NAME_PATTERN})"
-_HYPOTHESIS_WORDINGS: tuple[tuple[re.Pattern[str], str, str | None, bool], ...] = tuple(
-    (re.compile(pattern, _FLAGS), kind, template, paraphrase)
-    for pattern, kind, template, paraphrase in (
-        (rf"{_A} directly causes {_B}", "direct", None, False),
-        (
-            rf"{_A} causes something else which causes {_B}",
-            "indirect",
-            "non-parent ancestor",
-            False,
-        ),
-        (
-            rf"{_A} is a cause for {_B}, but not a direct one",
-            "indirect",
-            "non-child descendant",
-            False,
-        ),
-        (
-            rf"there exists at least one collider \(i\.e\., common effect\) of {_A} and {_B}",
-            "collider",
-            None,
-            False,
-        ),
-        (
-            rf"there exists at least one confounder \(i\.e\., common cause\) of {_A} and {_B}",
-            "confounder",
-            None,
-            False,
-        ),
-        (rf"{_A} directly affects {_B}", "direct", None, True),
-        (rf"{_A} influences {_B} through some mediator\(s\)", "indirect", None, True),
-        (rf"{_A} and {_B} together cause some other variable\(s\)", "collider", None, True),
-        (rf"some variable\(s\) cause\(s\) both {_A} and {_B}", "confounder", None, True),
+
+def _statement_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Correlation, marginal and conditional independence sentences with names ``name``."""
+    return (
+        re.compile(rf"(?P<x>{name}) correlates with (?P<y>{name})", _FLAGS),
+        re.compile(rf"(?P<x>{name}) is independent of (?P<y>{name})", _FLAGS),
+        re.compile(rf"(?P<x>{name}) and (?P<y>{name}) are independent given (?P<z>.+)", _FLAGS),
     )
+
+
+def _hypothesis_wordings(name: str) -> tuple[tuple[re.Pattern[str], str, str | None, bool], ...]:
+    """(pattern, kind, official template id of the wording or None, is a paraphrase)."""
+    _A, _B = rf"(?P<a>{name})", rf"(?P<b>{name})"
+    return tuple(
+        (re.compile(pattern, _FLAGS), kind, template, paraphrase)
+        for pattern, kind, template, paraphrase in (
+            (rf"{_A} directly causes {_B}", "direct", None, False),
+            (
+                rf"{_A} causes something else which causes {_B}",
+                "indirect",
+                "non-parent ancestor",
+                False,
+            ),
+            (
+                rf"{_A} is a cause for {_B}, but not a direct one",
+                "indirect",
+                "non-child descendant",
+                False,
+            ),
+            (
+                rf"there exists at least one collider \(i\.e\., common effect\) of {_A} and {_B}",
+                "collider",
+                None,
+                False,
+            ),
+            (
+                rf"there exists at least one confounder \(i\.e\., common cause\) of {_A} and {_B}",
+                "confounder",
+                None,
+                False,
+            ),
+            (rf"{_A} directly affects {_B}", "direct", None, True),
+            (rf"{_A} influences {_B} through some mediator\(s\)", "indirect", None, True),
+            (rf"{_A} and {_B} together cause some other variable\(s\)", "collider", None, True),
+            (rf"some variable\(s\) cause\(s\) both {_A} and {_B}", "confounder", None, True),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    statements: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
+    hypotheses: tuple[tuple[re.Pattern[str], str, str | None, bool], ...]
+
+
+_ONE_WORD = _Patterns(_statement_patterns(NAME_PATTERN), _hypothesis_wordings(NAME_PATTERN))
+"""Patterns for one-word names: the names are read first and looked up afterwards."""
+
+_ANY_WORDS = _Patterns(
+    _statement_patterns(VARIABLE_NAME_PATTERN), _hypothesis_wordings(VARIABLE_NAME_PATTERN)
 )
-"""(pattern, kind, official template id of the wording or None, is a paraphrase)."""
+"""Fallback for premises with multi-word names: finds the undeclared name of a sentence that
+the declared names cannot read, for the error message."""
+
+
+@lru_cache(maxsize=1024)
+def _patterns_for(names: tuple[str, ...]) -> _Patterns:
+    """The sentence patterns for a premise's declared names.
+
+    One-word names share :data:`_ONE_WORD` (any word is read, then looked up, so an unknown
+    name gets a precise message). When a name has several words, the name slots match only
+    the declared names, longest first and case-sensitively, so that the fixed words around a
+    name can never be taken for part of it.
+    """
+    if all(" " not in name for name in names):
+        return _ONE_WORD
+    declared = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    slot = rf"(?-i:{declared})"
+    return _Patterns(_statement_patterns(slot), _hypothesis_wordings(slot))
+
 
 _KIND_RELATIONS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
@@ -277,13 +326,14 @@ def parse_premise(text: str) -> ParsedPremise:
             f"the variable {quote(dup)} is named twice in {quote(frame)}", sentence=frame
         )
     index = {name: i for i, name in enumerate(names)}
+    patterns = _patterns_for(tuple(names))
     correlations: set[tuple[int, int]] = set()
     independencies: set[Statement] = set()
     sentences: dict[Fact, str] = {}
     body = m["body"].strip()
     for raw in _SENTENCE_END.split(body) if body else []:
         sentence = _clean(raw)
-        fact = _read_statement(sentence, index)
+        fact = _read_statement(sentence, index, patterns)
         sentences.setdefault(fact, sentence)
         if len(fact) == 2:
             correlations.add(fact)  # type: ignore[arg-type]
@@ -319,18 +369,34 @@ def _ordered_pair(x: str, y: str, index: Mapping[str, int], sentence: str) -> tu
     return (i, j) if i < j else (j, i)
 
 
-def _read_statement(sentence: str, index: Mapping[str, int]) -> Fact:
+def _read_statement(sentence: str, index: Mapping[str, int], patterns: _Patterns) -> Fact:
     """One premise sentence -> a correlation ``(i, j)`` or a statement ``(i, j, z)``."""
     however = _HOWEVER.match(sentence)
     core = sentence[however.end() :] if however else sentence
     core = core[:-1].rstrip() if core.endswith(".") else core
-    m = _CORRELATION.fullmatch(core)
+    for candidates in (patterns, _ANY_WORDS) if patterns is not _ONE_WORD else (patterns,):
+        # Declared names first; the fallback then names an undeclared variable.
+        fact = _match_statement(core, sentence, index, candidates)
+        if fact is not None:
+            return fact
+    raise ParseError(
+        f"cannot read the sentence {quote(sentence)}: expected 'X correlates with Y.', "
+        "'X is independent of Y.' or 'X and Y are independent given Z.'",
+        sentence=sentence,
+    )
+
+
+def _match_statement(
+    core: str, sentence: str, index: Mapping[str, int], patterns: _Patterns
+) -> Fact | None:
+    correlation, marginal, conditional = patterns.statements
+    m = correlation.fullmatch(core)
     if m is not None:
         return _ordered_pair(m["x"], m["y"], index, sentence)
-    m = _MARGINAL.fullmatch(core)
+    m = marginal.fullmatch(core)
     if m is not None:
         return (*_ordered_pair(m["x"], m["y"], index, sentence), 0)
-    m = _CONDITIONAL.fullmatch(core)
+    m = conditional.fullmatch(core)
     if m is not None:
         i, j = _ordered_pair(m["x"], m["y"], index, sentence)
         z = 0
@@ -355,11 +421,7 @@ def _read_statement(sentence: str, index: Mapping[str, int]) -> Fact:
                 )
             z |= 1 << v
         return (i, j, z)
-    raise ParseError(
-        f"cannot read the sentence {quote(sentence)}: expected 'X correlates with Y.', "
-        "'X is independent of Y.' or 'X and Y are independent given Z.'",
-        sentence=sentence,
-    )
+    return None
 
 
 def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:
@@ -395,7 +457,11 @@ def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:
         core = core[11:].lstrip()
     core = core[:-1].rstrip() if core.endswith(".") else core
     index = {name: i for i, name in enumerate(names)}
-    for pattern, kind, template, paraphrase in _HYPOTHESIS_WORDINGS:
+    declared = _patterns_for(tuple(names))
+    wordings = declared.hypotheses
+    if declared is not _ONE_WORD:
+        wordings += _ANY_WORDS.hypotheses  # then an undeclared name gets a precise message
+    for pattern, kind, template, paraphrase in wordings:
         m = pattern.fullmatch(core)
         if m is None:
             continue
