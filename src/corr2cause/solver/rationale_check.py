@@ -449,6 +449,7 @@ def check_rationale(
     *,
     semantics: str = "auto",
     version: str = DEFAULT_VERSION,
+    skip_unreadable: bool = False,
 ) -> CheckResult:
     """Verify every step of a rationale against the premise.
 
@@ -460,6 +461,9 @@ def check_rationale(
         The rationale: one step per line, in a style of template ``version``.
     semantics : {"auto", "corr2cause", "textbook"}
         The hypothesis reading expected in the ``reading`` line (``"auto"``: from the wording).
+    skip_unreadable : bool
+        Ignore lines that follow no template (free-form thoughts of a model) instead of
+        counting them as errors; every step must still be present and right.
 
     Returns
     -------
@@ -473,7 +477,16 @@ def check_rationale(
     check_semantics(semantics)
     rec, relation, x, y, hyp_text = read_item(premise, hypothesis)
     chosen = detect_semantics(hyp_text) if semantics == "auto" else semantics
-    return check_reconstructed(rec, relation, x, y, text, semantics=chosen, version=version)
+    return check_reconstructed(
+        rec,
+        relation,
+        x,
+        y,
+        text,
+        semantics=chosen,
+        version=version,
+        skip_unreadable=skip_unreadable,
+    )
 
 
 @dataclass
@@ -504,10 +517,13 @@ def _run(
     progress: _Progress,
     replay: _Replay,
     lines: Sequence[tuple[int, str, tuple[Reading, ...]]],
+    skip_unreadable: bool,
 ) -> None:
     """Check numbered, already read lines in order, updating ``progress``."""
     for lineno, line, readings in lines:
         read = next((r for r in readings if progress.style is None or r[0] == progress.style), None)
+        if read is None and skip_unreadable:
+            continue
         if read is None:
             msg = f"cannot read the step {line!r}"
             progress.verdicts.append(LineVerdict(lineno, None, False, msg))
@@ -520,6 +536,12 @@ def _run(
                 raise _Bad(f"the {kind} step comes too late")
             if order > 2 and not progress.triples_closed:
                 _close_triples(progress, replay, lineno)
+            for skipped, what in _REQUIRED:
+                if progress.phase < skipped < order and skipped not in progress.done:
+                    msg = f"missing step: {what}"
+                    progress.verdicts.append(LineVerdict(lineno, None, False, msg))
+                    progress.done.add(skipped)
+                    progress.clean = False
             if order in (1, 4, 5, 6, 7, 8) and order in progress.done:
                 raise _Bad(f"a second {kind} step")
             replay.check(kind, dict(fields))
@@ -552,11 +574,12 @@ def _premise_part(
     rec: Reconstruction,
     lines: tuple[tuple[int, str, tuple[Reading, ...]], ...],
     close_at: int | None,
+    skip_unreadable: bool,
 ) -> _Progress:
     """The check of the lines before the hypothesis' reading (shared by a premise's items)."""
     progress = _Progress([])
     replay = _Replay(rec, None)
-    _run(progress, replay, lines)
+    _run(progress, replay, lines, skip_unreadable)
     if close_at is not None and not progress.triples_closed:
         _close_triples(progress, replay, close_at)
     return progress
@@ -571,6 +594,7 @@ def check_reconstructed(
     *,
     semantics: str,
     version: str = DEFAULT_VERSION,
+    skip_unreadable: bool = False,
 ) -> CheckResult:
     """:func:`check_rationale` on an already reconstructed class and parsed hypothesis.
 
@@ -588,9 +612,10 @@ def check_reconstructed(
         len(numbered),
     )
     head, tail = numbered[:split], numbered[split:]
-    progress = _premise_part(rec, tuple(head), tail[0][0] if tail else None).copy()
+    close_at = tail[0][0] if tail else None
+    progress = _premise_part(rec, tuple(head), close_at, skip_unreadable).copy()
     replay = _Replay(rec, (relation, x, y, semantics))
-    _run(progress, replay, tail)
+    _run(progress, replay, tail, skip_unreadable)
     last = numbered[-1][0] if numbered else 0
     for order, what in _REQUIRED:
         if order not in progress.done:
