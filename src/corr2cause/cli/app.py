@@ -112,6 +112,7 @@ from corr2cause.cli import (  # noqa: E402
     evaluate_cmd,
     export_cmd,
     pipeline_cmd,
+    reasoning_cmd,
     solve_cmd,
     train_cmd,
 )
@@ -127,6 +128,9 @@ app.command("export-hf")(export_cmd.export_hf)
 app.command("finetune")(train_cmd.finetune)
 app.command("robustness")(train_cmd.robustness)
 app.command("pipeline")(pipeline_cmd.pipeline)
+app.command("export-sft")(reasoning_cmd.export_sft)
+app.command("rationale")(reasoning_cmd.rationale)
+app.command("audit-ccpp")(reasoning_cmd.audit_ccpp)
 
 
 def main() -> None:

@@ -31,7 +31,8 @@ def solve(
         bool,
         typer.Option(
             "--explain",
-            help="Single item: print a readable explanation. File: add it to each record.",
+            help="Single item: print a readable explanation and the gold PC rationale. File: "
+            "add both ('explanation', 'rationale') to each record.",
         ),
     ] = False,
     strict: Annotated[
@@ -60,7 +61,11 @@ def solve(
         except SolverError as err:
             raise fail(str(err)) from None
         if explain:
+            from corr2cause.solver.rationale import solution_rationale
+
             typer.echo(sol.explanation())
+            typer.echo("\nGold rationale (PC algorithm, templates v1):")
+            typer.echo(solution_rationale(sol).text)
             return
         _emit([json.dumps(sol.to_dict())], output)
         return
@@ -89,7 +94,10 @@ def solve(
                 else:
                     record_out = head | sol.to_dict()
                     if explain:
+                        from corr2cause.solver.rationale import solution_rationale
+
                         record_out["explanation"] = sol.explanation()
+                        record_out["rationale"] = solution_rationale(sol).text
                     yield json.dumps(record_out)
                 if k % 256 == 0:
                     update(k, len(records))

@@ -65,6 +65,7 @@ from corr2cause.solver.errors import ParseError, SolverError
 from corr2cause.solver.parse import ParsedPremise, parse_premise
 from corr2cause.solver.reconstruct import Reconstruction, reconstruct
 from corr2cause.solver.semantics import Decision, check_semantics, decide, detect_semantics
+from corr2cause.solver.solution import Solution
 
 __all__ = [
     "DEFAULT_STYLE",
@@ -83,6 +84,7 @@ __all__ = [
     "meek_trace",
     "premise_steps",
     "rationale",
+    "solution_rationale",
 ]
 
 DEFAULT_VERSION: Final = "v1"
@@ -566,3 +568,24 @@ def read_item(premise: str, hypothesis: str) -> tuple[Reconstruction, str, int, 
 @lru_cache(maxsize=1024)
 def _reconstruct(parsed: ParsedPremise) -> Reconstruction:
     return reconstruct(parsed)
+
+
+def solution_rationale(
+    solution: Solution, *, version: str = DEFAULT_VERSION, style: str = DEFAULT_STYLE
+) -> Rationale:
+    """The gold rationale of a :class:`~corr2cause.solver.solution.Solution` (SPEC semantics).
+
+    Examples
+    --------
+    >>> from corr2cause.solver.solution import Solver
+    >>> sol = Solver().solve(
+    ...     "Suppose there is a closed system of 2 variables, A and B. All the statistical "
+    ...     "relations among these 2 variables are as follows: A correlates with B.",
+    ...     "A directly causes B.",
+    ... )
+    >>> solution_rationale(sol, style="compact").text.splitlines()[-2:]
+    ['Holds in 1 of 2 members, not in B -> A: not entailed.', 'Answer: No']
+    """
+    rec = solution.reconstruction
+    x, y = rec.names.index(solution.x), rec.names.index(solution.y)
+    return rationale(rec, solution.relation, x, y, version=version, style=style)

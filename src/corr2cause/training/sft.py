@@ -157,6 +157,11 @@ class CausalLMConfig:
                 f"GRPO needs batch_size ({self.batch_size}) to be a multiple of "
                 f"num_generations ({self.num_generations})"
             )
+        missing = [m for m in ("torch", "transformers", "trl", "datasets") if not _have(m)]
+        if missing:
+            raise FinetuneError(
+                f"causal-LM training needs {', '.join(missing)}: pip install 'corr2cause[train]'"
+            )
         if self.lora == "on" and importlib.util.find_spec("peft") is None:
             raise FinetuneError("lora='on' needs peft: pip install 'corr2cause[train]'")
         if not (Path(self.model) / "config.json").is_file():
@@ -188,6 +193,10 @@ class CausalLMConfig:
             value = getattr(self, f.name)
             out[f.name] = dict(value) if isinstance(value, Mapping) else value
         return out
+
+
+def _have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def load_examples(config: CausalLMConfig) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
