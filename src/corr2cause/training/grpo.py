@@ -29,8 +29,8 @@ _REWARD_COLUMNS = ("prompt", "label", "premise", "hypothesis", "semantics")
 def _build_grpo(
     config: CausalLMConfig, examples: list[dict[str, Any]], tokenizer: Any, peft_config: Any
 ) -> Any:
-    from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
+    from datasets import Dataset  # type: ignore[import-untyped]
+    from trl import GRPOConfig, GRPOTrainer  # type: ignore[attr-defined]
 
     args = GRPOConfig(
         **common_args(config),
@@ -41,7 +41,7 @@ def _build_grpo(
     dataset = Dataset.from_list([{k: e[k] for k in _REWARD_COLUMNS} for e in examples])
     return GRPOTrainer(
         model=config.model,
-        reward_funcs=[combined_reward(config.rewards)],
+        reward_funcs=[combined_reward(config.rewards)],  # type: ignore[list-item]
         args=args,
         train_dataset=dataset,
         processing_class=tokenizer,

@@ -368,8 +368,8 @@ def run_trainer(
 def _build_sft(
     config: CausalLMConfig, examples: list[dict[str, Any]], tokenizer: Any, peft_config: Any
 ) -> Any:
-    from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
+    from datasets import Dataset  # type: ignore[import-untyped]
+    from trl import SFTConfig, SFTTrainer  # type: ignore[attr-defined]
 
     args = SFTConfig(
         **common_args(config),
