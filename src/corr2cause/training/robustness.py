@@ -38,8 +38,6 @@ The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import json
 import re
 import tempfile
@@ -51,6 +49,7 @@ from typing import Any
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_text
 from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.metrics import METRIC_NAMES, confusion_counts, scores
 
 __all__ = [

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import platform
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -50,6 +48,7 @@ from corr2cause.training.finetune import (
     _last_checkpoint,
     _now,
     _prepare_out,
+    _save_final,
     _write_json,
     load_split,
     stratified_subset,
@@ -327,16 +326,7 @@ def run_trainer(
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     train_s = time.perf_counter() - t0
 
-    stage = out / ".model.partial"
-    if stage.exists():
-        shutil.rmtree(stage)
-    trainer.save_model(str(stage))
-    tokenizer.save_pretrained(str(stage))
-    for path in stage.iterdir():
-        os.replace(path, out / path.name)
-    stage.rmdir()
-    if not config.keep_checkpoints:
-        shutil.rmtree(out / CHECKPOINT_DIR, ignore_errors=True)
+    _save_final(trainer, tokenizer, out, keep_checkpoints=config.keep_checkpoints)
     history = [
         {k: v for k, v in entry.items() if isinstance(v, int | float)}
         for entry in trainer.state.log_history
