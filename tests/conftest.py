@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.tiny_training import build_tiny_encoder, generate_small_dataset
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OFFICIAL_TEST_ENV = "CORR2CAUSE_OFFICIAL_TEST"
 
@@ -32,3 +34,26 @@ def official_test_path() -> Path:
             "../shared/reference/official_test.csv"
         )
     return path
+
+
+@pytest.fixture(scope="session")
+def dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """original, paraphrase and refactor variants for N = 2..4 (read-only by convention).
+
+    The real generator's output (train 576, dev 132, test 114 items per variant), built once
+    per session and shared by the training and robustness tests.
+    """
+    return generate_small_dataset(tmp_path_factory.mktemp("c2c-data") / "data")
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny pretrained-encoder folder (no head): what ``finetune --model`` starts from.
+
+    A tiny random BERT with the MiniLM tokenizer, so tests run the real ``from_pretrained`` /
+    Trainer / ``save_pretrained`` code paths offline in seconds.
+    """
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder"))

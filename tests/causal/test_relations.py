@@ -205,3 +205,21 @@ def test_docstring_example(chain: NamedDag) -> None:
     ev = RelationEvaluator(chain.parents)
     assert ev.holds("non-parent ancestor", 0, 2)
     assert not ev.holds("parent", 0, 2)
+
+
+def test_count_items_equals_relation_counts_on_random_classes():
+    import numpy as np
+
+    from corr2cause.causal.markov_equivalence import mec_members
+    from corr2cause.causal.mec_classes import relation_counts
+    from corr2cause.causal.relations import count_items
+    from corr2cause.dataset.sampling import random_dag
+    from corr2cause.graphs.dag import pairs
+
+    rng = np.random.default_rng(21)
+    for _ in range(40):
+        n = int(rng.integers(3, 10))
+        members = mec_members(random_dag(n, float(rng.choice([0.2, 0.5, 0.8])), rng), limit=2000)
+        items = [(x, y, r) for x, y in pairs(n) for r in range(6)]
+        want = relation_counts(members).reshape(-1).tolist()
+        assert count_items(members, items) == want

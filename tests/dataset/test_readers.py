@@ -209,5 +209,44 @@ def test_normalized_layout_reads_like_the_flat_table(tmp_path):
         flat = read_items(tmp_path / "flat" / "original" / "items.parquet", split=split)
         norm = read_items(tmp_path / "norm" / "original", split=split)
         assert flat == norm and len(flat) > 0
-    with pytest.raises(FileNotFoundError, match="normalized"):
-        read_items(tmp_path / "norm")
+    # The generated root reads like its only variant folder (issue 11: every layout opens).
+    assert read_items(tmp_path / "norm") == read_items(tmp_path / "norm" / "original")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_items(tmp_path / "absent")
+
+
+def test_fields_longer_than_the_csv_default_limit(tmp_path: Path) -> None:
+    # issue 11: a sampled N = 9 "full" premise exceeds csv's 131,072-character default limit
+    long_premise = PREMISE + " " + " ".join(["A correlates with C."] * 8000)
+    assert len(long_premise) > 131_072
+    path = _csv(
+        tmp_path,
+        HEADER + f'"Premise: {long_premise}\nHypothesis: A directly causes C.",1,3,parent\n',
+    )
+    (item,) = read_items(path)
+    assert item.premise == long_premise and item.label == 1
+
+
+def test_one_set_of_label_spellings(tmp_path: Path) -> None:
+    from corr2cause.dataset.readers import parse_label
+
+    assert [parse_label(v) for v in ("0", "1", "true", "FALSE", " 1 ", 1, 0.0, True)] == [
+        0, 1, 1, 0, 1, 1, 0, 1,
+    ]  # fmt: skip
+    for bad in ("2", "yes", "valid", 2, 0.5):
+        with pytest.raises(ValueError, match="bad label"):
+            parse_label(bad)
+    assert parse_label("", required=False) is None
+    with pytest.raises(ValueError, match="missing label"):
+        parse_label("")
+
+
+def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DatasetFormatError, match=r"garbage\.csv: not UTF-8 text"):
+        read_items(path)
+    jsonl = tmp_path / "garbage.jsonl"
+    jsonl.write_bytes(b"\xff\xfe\x00{" * 100)
+    with pytest.raises(DatasetFormatError, match=r"garbage\.jsonl: not UTF-8 text"):
+        read_items(jsonl)

@@ -68,9 +68,7 @@ def test_worker_count_does_not_change_bytes_and_resume_skips_done_shards(tmp_pat
 
     work = tmp_path / ".three.partial"
     (work / "done").mkdir(parents=True)
-    from dataclasses import asdict
-
-    (work / "arguments.json").write_text(json.dumps(asdict(config), sort_keys=True) + "\n")
+    (work / "arguments.json").write_text(json.dumps(config.arguments(), sort_keys=True) + "\n")
     specs, _ = plan_shards(config, work)
     first = run_shard(specs[0])
     marker = work / "done" / f"{specs[0].name}.json"
@@ -164,7 +162,8 @@ def test_minimal_premise_pins_down_the_same_class(n):
             assert same == (d_separation_statements(g) == c.statements)
 
 
-def test_classes_over_the_member_bound_are_labeled_from_the_cpdag_when_it_decides(tmp_path):
+@pytest.mark.parametrize("bound", [1, 10_000])
+def test_no_class_is_skipped_and_labels_are_exact_at_any_member_bound(tmp_path, bound):
     from corr2cause.dataset.sharded import ShardSpec
 
     classes = [c for c in mec_classes(5) if len(c.members) > 1]
@@ -179,23 +178,27 @@ def test_classes_over_the_member_bound_are_labeled_from_the_cpdag_when_it_decide
         premise_style="full",
         formats=("parquet",),
         work_dir=str(tmp_path),
-        max_members=1,  # every class is over the bound
+        max_members=bound,  # 1: every class is over the bound and its fractions estimated
     )
     (tmp_path / "done").mkdir()
     marker = run_shard(spec)
-    decided = set(marker["labeled_from_cpdag"])
-    assert decided and len(decided) + len(marker["skipped"]) == len(classes)
+    assert marker["skipped"] == [] and marker["classes"] == len(classes)
     rows = ds.dataset(tmp_path / "original" / "items").to_table().to_pylist()
-    assert {r["mec_id"] for r in rows} == decided
+    premises = ds.dataset(tmp_path / "original" / "premises").to_table().to_pylist()
     truth = {c.mec_id: c for c in classes}
+    assert [r["mec_id"] for r in premises] == [c.mec_id for c in classes]
+    assert all(int(r["mec_size"]) == len(truth[r["mec_id"]].members) for r in premises)
     names = ("entailment", "neutral", "contradiction")
     per_class = 6 * 10
+    assert len(rows) == per_class * len(classes)
     for k, r in enumerate(rows):
         cls = truth[r["mec_id"]]
         p, rel = divmod(k % per_class, 6)
         assert r["label3"] == names[cls.label3()[p, rel]]
         exact = cls.holds_counts()[p, rel] / len(cls.members)
-        if r["label3"] == "neutral":
-            assert r["fraction"] != r["fraction"]  # NaN: not enumerated
-        else:
-            assert r["fraction"] == exact
+        assert r["fraction_exact"] == (bound > 1)
+        if bound > 1 or r["label3"] != "neutral":
+            assert r["fraction"] == r["fraction_low"] == r["fraction_high"] == exact
+        else:  # one uniform draw: the relation held in it or not
+            assert r["fraction"] in (0.0, 1.0)
+            assert r["fraction_low"] < r["fraction"] or r["fraction"] < r["fraction_high"]

@@ -55,14 +55,14 @@ def test_jsonl_with_premise_and_hypothesis(tmp_path, collider_premise):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("a.csv", "", "a.csv:1: empty file"),
-        ("b.csv", "text,label\nfoo,1\n", "b.csv:1: the header needs an 'input' column"),
-        ("c.csv", 'input,label\n"x",2\n', "c.csv:2: label must be 0 or 1"),
-        ("d.csv", 'input,label\n"x",1,extra\n', "d.csv:2: expected 2 fields, found 3"),
-        ("e.jsonl", '{"input": "x"}\n{"input": \n', "e.jsonl:2: invalid JSON"),
-        ("f.jsonl", '["input"]\n', "f.jsonl:1: each line must be a JSON object"),
-        ("g.jsonl", '{"premise": "x"}\n', "g.jsonl:1: an item needs 'input'"),
-        ("h.jsonl", '{"input": 3}\n', "h.jsonl:1: input must be a string"),
+        ("a.csv", "", "a.csv:line 1: empty file"),
+        ("b.csv", "text,label\nfoo,1\n", "b.csv:line 1: missing column(s) 'input'"),
+        ("c.csv", 'input,label\n"x",2\n', "c.csv:line 2: bad label '2'"),
+        ("d.csv", 'input,label\n"x",1,extra\n', "d.csv:line 2: expected 2 fields, found 3"),
+        ("e.jsonl", '{"input": "x"}\n{"input": \n', "e.jsonl:line 2: invalid JSON"),
+        ("f.jsonl", '["input"]\n', "f.jsonl:line 1: each line must be a JSON object"),
+        ("g.jsonl", '{"premise": "x"}\n', "g.jsonl:line 1: missing column 'input'"),
+        ("h.jsonl", '{"input": 3}\n', "h.jsonl:line 1: input must be a string"),
     ],
 )
 def test_file_errors_name_file_and_line(tmp_path, name, content, message):

@@ -220,3 +220,61 @@ def textbook_relation_holds(parents: Parents, relation: str, x: int, y: int) -> 
             f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}"
         ) from None
     return textbook_pair_vector(parents, x, y)[r]
+
+
+def count_items(
+    members: list[Parents] | tuple[Parents, ...], items: list[tuple[int, int, int]]
+) -> list[int]:
+    """In how many of ``members`` each item ``(x, y, relation_index)`` holds.
+
+    The same numbers as the matching entries of
+    :func:`~corr2cause.causal.mec_classes.relation_counts`, but only the requested items are
+    evaluated, with reachability computed lazily per DAG: for a collider,
+    ``De_{G-y}(x) = De(x)`` unless ``y`` is a descendant of ``x`` (no path from ``x`` then
+    passes through ``y``), and likewise for ancestors, so node deletions are rarely needed.
+    ``relation_index`` follows :data:`RELATIONS`.
+    """
+    counts = [0] * len(items)
+    for dag in members:
+        _add_hits(dag, items, counts)
+    return counts
+
+
+def _add_hits(dag: Parents, items: list[tuple[int, int, int]], counts: list[int]) -> None:
+    n = len(dag)
+    ch = children_masks(dag)
+    desc: list[int] = [-1] * n
+    anc: list[int] = [-1] * n
+
+    def de(v: int) -> int:
+        if desc[v] < 0:
+            desc[v] = reachable(ch, 1 << v)
+        return desc[v]
+
+    def an(v: int) -> int:
+        if anc[v] < 0:
+            anc[v] = reachable(dag, 1 << v)
+        return anc[v]
+
+    for k, (x, y, r) in enumerate(items):
+        if r == 0:
+            hit = dag[y] >> x & 1
+        elif r == 2:
+            hit = dag[x] >> y & 1
+        elif r in (1, 3):
+            s, t = (x, y) if r == 1 else (y, x)
+            c = ch[s] & ~(1 << t)
+            hit = 0
+            while c and not hit:
+                low = c & -c
+                c ^= low
+                hit = de(low.bit_length() - 1) >> t & 1
+        else:
+            step, reach = (ch, de) if r == 4 else (dag, an)
+            rx, ry = reach(x), reach(y)
+            if rx >> y & 1:
+                rx = reachable(step, 1 << x, removed=1 << y)
+            if ry >> x & 1:
+                ry = reachable(step, 1 << y, removed=1 << x)
+            hit = 1 if rx & ry else 0
+        counts[k] += hit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +18,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+SplitOption = Annotated[
+    str | None,
+    typer.Option(help="Only this split: train, dev (or validation), test, or all."),
+]
+"""The ``--split`` option of every command that reads items."""
+
+VariantOption = Annotated[
+    str | None,
+    typer.Option(help="Variant or Hub config of a generated folder or export (default: original)."),
+]
+"""The ``--variant`` option of every command that reads items from a folder."""
+
 err_console = Console(stderr=True, soft_wrap=True)
 """Console for progress and diagnostics; stdout stays machine-readable."""
 
@@ -25,6 +38,21 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``message`` as an error on stderr and return an ``Exit`` to raise."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an operating-system error: the file, then what went wrong.
+
+    Examples
+    --------
+    >>> describe_os_error(PermissionError(13, "Permission denied", "/data/out"))
+    '/data/out: Permission denied'
+    """
+    reason = exc.strerror or str(exc)
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    if names and str(names[0]) not in reason:
+        return f"{' -> '.join(map(str, names))}: {reason}"
+    return reason
 
 
 def parse_node_range(text: str, *, minimum: int = 2, maximum: int = 7) -> list[int]:

@@ -5,28 +5,37 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import click
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from corr2cause import __version__
-from corr2cause.cli._common import err_console, fail, parse_node_range, progress_bar
+from corr2cause.cli._common import (
+    describe_os_error,
+    err_console,
+    fail,
+    parse_node_range,
+    progress_bar,
+)
 from corr2cause.errors import Corr2CauseError
+
 
 class _Corr2CauseGroup(TyperGroup):
     """The root command group: turns every expected failure into one message and exit 2.
 
-    This is the one place where :class:`~corr2cause.errors.Corr2CauseError` becomes a message;
-    any other exception is a bug and keeps its traceback.
+    This is the one place where :class:`~corr2cause.errors.Corr2CauseError` and operating
+    system errors (a missing file, a full disk, a read-only folder) become a message; any
+    other exception is a bug and keeps its traceback.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
         try:
             return super().invoke(ctx)
         except Corr2CauseError as exc:
             raise fail(str(exc)) from None
+        except OSError as exc:
+            raise fail(describe_os_error(exc)) from None
 
 
 app = typer.Typer(
@@ -66,7 +75,7 @@ def census(
     from corr2cause.causal.relations import RELATIONS
 
     ns = parse_node_range(nodes, minimum=1, maximum=7)
-    result: dict[str, dict] = {}
+    result: dict[str, dict[str, Any]] = {}
     with progress_bar("census", enabled=not quiet) as update:
         for n in ns:
 
@@ -81,9 +90,9 @@ def census(
     table = Table(title="Corr2Cause census")
     for col in ("N", "DAGs", "labeled DAGs", "MEC classes", "labeled MECs", "items"):
         table.add_column(col, justify="right")
-    for n, row in result.items():
+    for key, row in result.items():
         table.add_row(
-            n,
+            key,
             f"{row['dags']:,}",
             f"{row['labeled_dags']:,}",
             f"{row['mecs']:,}",
@@ -95,12 +104,12 @@ def census(
         lt = Table(title="Labels per relation")
         for col in ("N", "relation", "entailment", "neutral", "contradiction", "% valid"):
             lt.add_column(col, justify="left" if col == "relation" else "right")
-        for n, row in result.items():
+        for key, row in result.items():
             for rel in RELATIONS if "labels" in row else ():
                 ent, neu, con = row["labels"][rel]
                 total = ent + neu + con
                 pct = f"{100 * ent / total:.2f}" if total else "-"
-                lt.add_row(n, rel, f"{ent:,}", f"{neu:,}", f"{con:,}", pct)
+                lt.add_row(key, rel, f"{ent:,}", f"{neu:,}", f"{con:,}", pct)
             lt.add_section()
         console.print(lt)
 

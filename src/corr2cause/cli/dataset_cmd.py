@@ -12,7 +12,6 @@ from rich.table import Table
 
 from corr2cause.cli._common import (
     err_console,
-    fail,
     parse_list,
     parse_node_range,
     progress_bar,
@@ -23,7 +22,7 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Output folder (absent or empty).")],
     nodes: Annotated[
         str,
-        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 26 with --samples)."),
+        typer.Option(help="Node counts: '2-6', '4' or '2,3,5' (2..7; up to 64 with --samples)."),
     ] = "2-6",
     variant: Annotated[
         list[str],
@@ -61,126 +60,66 @@ def generate(
     ] = None,
     edge_density: Annotated[float, typer.Option(help="Edge probability of sampled DAGs.")] = 0.3,
     max_members: Annotated[
-        int, typer.Option(help="Sampled classes with more members are skipped (and counted).")
+        int,
+        typer.Option(
+            help="Sampled classes: fractions are exact up to this many members, else estimated "
+            "from this many uniform draws (labels are always exact; no class is skipped)."
+        ),
     ] = 10_000,
     shard_size: Annotated[int, typer.Option(help="Classes per shard (normalized layout).")] = 1000,
+    sampler: Annotated[
+        str, typer.Option(help="With --samples: edge-density, or uniform (over labeled DAGs).")
+    ] = "edge-density",
+    per_stratum: Annotated[
+        int | None,
+        typer.Option(
+            help="With --samples: stratify classes by size, this many per size bin "
+            "(--samples is then the draw budget)."
+        ),
+    ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            help="A versioned preset, e.g. 'hard' (N = 7..30, exact labels, size-stratified); "
+            "sets nodes, sampling, premise style and member bound."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Generate the benchmark: official CSV splits, rich tables and a manifest."""
-    from corr2cause.dataset.compose import VARIANTS
-    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+    from corr2cause.dataset.generate import GenerationConfig
+    from corr2cause.dataset.manifest import item_totals
+    from corr2cause.dataset.store import generate as generate_data
 
-    ns = parse_node_range(nodes, minimum=2, maximum=26 if samples else 7)
-    variants = parse_list(variant)
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown:
-        raise fail(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
-    normalized = layout == "normalized" or (layout == "auto" and (samples or max(ns) > 6))
-    formats = parse_list(fmt if fmt is not None else ("parquet" if normalized else "csv,parquet"))
-    if layout not in ("auto", "flat", "normalized"):
-        raise fail(f"unknown layout {layout!r}; choose from auto, flat, normalized")
-    if engine not in ("local", "ray"):
-        raise fail(f"unknown engine {engine!r}; choose from local, ray")
-    if layout == "flat" and (samples or max(ns) > 6):
-        raise fail("the flat layout is limited to exhaustive N <= 6; use --layout normalized")
-    if normalized:
-        _generate_normalized(
-            out,
-            ns,
-            variants,
-            seed,
-            formats,
-            premise_style,
-            engine,
-            workers,
-            samples,
-            edge_density,
-            max_members,
-            shard_size,
-            overwrite,
-            quiet,
-        )
-        return
     config = GenerationConfig(
-        nodes=ns, variants=variants, seed=seed, formats=formats, premise_style=premise_style
-    )
-    try:
-        config.validate()
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    try:
-        with progress_bar("generating", enabled=not quiet) as update:
-            manifest = generate_dataset(out, config, overwrite=overwrite, progress=update)
-    except (FileExistsError, NotADirectoryError, PermissionError) as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc}") from None
-    err_console.print(
-        f"wrote {out}: " + ", ".join(f"{v} {k:,} items" for v, k in manifest["items"].items()),
-        highlight=False,
-    )
-
-
-def _generate_normalized(
-    out: Path,
-    ns: list[int],
-    variants: list[str],
-    seed: int,
-    formats: list[str],
-    premise_style: str,
-    engine: str,
-    workers: int | None,
-    samples: int | None,
-    edge_density: float,
-    max_members: int,
-    shard_size: int,
-    overwrite: bool,
-    quiet: bool,
-) -> None:
-    from corr2cause.dataset.sharded import ShardedConfig, generate_sharded
-
-    config = ShardedConfig(
-        nodes=ns,
-        variants=variants,
+        nodes=parse_node_range(nodes, minimum=2, maximum=64 if samples or tier else 7),
+        variants=parse_list(variant),
         seed=seed,
-        formats=[f for f in formats if f != "jsonl"],
+        formats=parse_list(fmt) if fmt is not None else None,
         premise_style=premise_style,
+        layout=layout,
         samples=samples,
         edge_density=edge_density,
         max_members=max_members,
         shard_size=shard_size,
+        engine=engine,
+        workers=workers,
+        sampler=sampler,
+        per_stratum=per_stratum,
+        tier=tier,
     )
-    if "jsonl" in formats:
+    if config.resolved_layout == "normalized" and "jsonl" in config.output_formats:
         err_console.print("note: the normalized layout writes parquet (and csv), not jsonl")
-    try:
-        config.validate()
-        with progress_bar("generating", enabled=not quiet) as update:
-            manifest = generate_sharded(
-                out,
-                config,
-                engine=engine,
-                workers=workers,
-                overwrite=overwrite,
-                progress=lambda stage, done, total: update(done, total),
-            )
-    except (ValueError, RuntimeError) as exc:
-        raise fail(str(exc)) from None
-    except (FileExistsError, NotADirectoryError, PermissionError) as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc}") from None
+    with progress_bar("generating", enabled=not quiet) as update:
+        manifest = generate_data(
+            config, out, overwrite=overwrite, progress=lambda stage, d, t: update(d, t)
+        )
+    skipped = manifest.get("skipped_over_member_bound", 0)
     err_console.print(
         f"wrote {out}: "
-        + ", ".join(
-            f"{v} {sum(c[s] for s in ('train', 'dev', 'test')):,} items"
-            for v, c in manifest["items"].items()
-        )
-        + (
-            f"; skipped {manifest['skipped_over_member_bound']} classes over the member bound"
-            if manifest["skipped_over_member_bound"]
-            else ""
-        ),
+        + ", ".join(f"{v} {k:,} items" for v, k in item_totals(manifest).items())
+        + (f"; skipped {skipped} classes over the member bound" if skipped else ""),
         highlight=False,
     )
 
@@ -192,10 +131,7 @@ def stats(
     """Print dataset statistics (items, % valid, 3-class shares, lengths) by N and relation."""
     from corr2cause.dataset.stats import dataset_stats
 
-    try:
-        result = dataset_stats(path)
-    except (FileNotFoundError, OSError, ValueError) as exc:
-        raise fail(str(exc)) from None
+    result = dataset_stats(path)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -212,11 +148,13 @@ def stats(
             table.add_row(
                 name,
                 f"{v['items']:,}",
-                f"{v.get('valid_pct', 0):.2f}",
-                f"{v.get('entailment_pct', 0):.2f}",
-                f"{v.get('neutral_pct', 0):.2f}",
-                f"{v.get('contradiction_pct', 0):.2f}",
-                f"{v.get('premise_words', 0):.1f}",
-                f"{v.get('hypothesis_words', 0):.1f}",
+                *(
+                    "-" if v.get(k) is None else f"{v[k]:.2f}"
+                    for k in ("valid_pct", "entailment_pct", "neutral_pct", "contradiction_pct")
+                ),
+                *(
+                    "-" if v.get(k) is None else f"{v[k]:.1f}"
+                    for k in ("premise_words", "hypothesis_words")
+                ),
             )
         console.print(table)

@@ -6,14 +6,13 @@ through it torch or the OpenAI client, when a backend needs them) loads when a c
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from corr2cause.cli._common import err_console, fail, progress_bar
+from corr2cause.cli._common import VariantOption, err_console, fail, progress_bar
 
 _BACKENDS_HELP = (
     "Backend spec: random-uniform, random-proportional, majority, oracle, openai:MODEL, "
@@ -21,19 +20,16 @@ _BACKENDS_HELP = (
 )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def evaluate(
     model: Annotated[str, typer.Option("--model", "-m", help=_BACKENDS_HELP)],
     data: Annotated[
         Path,
-        typer.Option("--data", "-d", help="Items: official CSV, or a rich .jsonl/.parquet table."),
+        typer.Option(
+            "--data",
+            "-d",
+            help="Items: a generated folder, a variant folder, a Hugging Face export, or an "
+            "official CSV / JSONL / Parquet file.",
+        ),
     ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Run directory (rerun with the same to resume).")
@@ -42,8 +38,13 @@ def evaluate(
         str, typer.Option(help="Prompt: 'direct' (the paper's), 'cot', or a .toml template.")
     ] = "direct",
     split: Annotated[
-        str | None, typer.Option(help="Keep one split (train/dev/test) of a rich table.")
+        str | None,
+        typer.Option(
+            help="Split: train, dev (or validation), test or all. Default: test for folders, "
+            "every row for files."
+        ),
     ] = None,
+    variant: VariantOption = None,
     limit: Annotated[int | None, typer.Option(min=0, help="Only the first K items.")] = None,
     concurrency: Annotated[
         int, typer.Option(min=1, help="Requests in flight (server backends).")
@@ -98,9 +99,9 @@ def evaluate(
 
     Writes OUT/predictions.jsonl, OUT/metrics.json and OUT/run.json, and prints a JSON summary.
     """
-    from corr2cause.dataset.readers import DatasetFormatError, read_items
-    from corr2cause.evaluation.backends import BackendError, load_backend
-    from corr2cause.evaluation.prompts import PromptError, load_prompt
+    from corr2cause.dataset.store import open_dataset
+    from corr2cause.evaluation.backends import load_backend
+    from corr2cause.evaluation.prompts import load_prompt
     from corr2cause.evaluation.runner import evaluate as run_evaluation
 
     extra: dict[str, Any] | None = None
@@ -111,12 +112,11 @@ def evaluate(
             raise fail(f"--extra-body is not JSON: {exc}") from None
         if not isinstance(extra, dict):
             raise fail("--extra-body must be a JSON object")
-    try:
-        items = read_items(data, split=split)
-    except (FileNotFoundError, DatasetFormatError) as exc:
-        raise fail(str(exc)) from None
+    dataset = open_dataset(data)
+    chosen = split if split is not None else dataset.default_split
+    items = dataset.items(variant=variant, split=chosen)
     if not items:
-        raise fail(f"{data}: no items" + (f" in split {split!r}" if split else ""))
+        raise fail(f"{data}: no items" + (f" in split {chosen!r}" if chosen else ""))
     options = {
         "seed": seed,
         "base_url": base_url,
@@ -133,12 +133,15 @@ def evaluate(
         "device": device,
         "dtype": dtype,
     }
-    try:
-        template = load_prompt(prompt)
-        backend = load_backend(model, **options)
-    except (BackendError, PromptError) as exc:
-        raise fail(str(exc)) from None
-    info = {"data": str(data), "data_sha256": _sha256(data), "split": split}
+    template = load_prompt(prompt)
+    backend = load_backend(model, **options)
+    info = {
+        "data": str(data),
+        "data_sha256": dataset.fingerprint(variant=variant),
+        "split": chosen,
+    }
+    if variant is not None:
+        info["variant"] = dataset.resolve_variant(variant)
     try:
         with backend, progress_bar(f"evaluate {backend.spec}", enabled=not quiet) as update:
             metrics = run_evaluation(
@@ -183,19 +186,21 @@ def report(
     ] = Path("report"),
 ) -> None:
     """Compare evaluation runs: a Markdown and a self-contained HTML report with plots."""
-    from corr2cause.evaluation.report import ReportError, write_report
+    from corr2cause.evaluation.report import write_report
 
-    try:
-        md, page = write_report(runs, out)
-    except ReportError as exc:
-        raise fail(str(exc)) from None
+    md, page = write_report(runs, out)
     typer.echo(json.dumps({"markdown": str(md), "html": str(page)}))
 
 
 def export_prompts(
     data: Annotated[
         Path,
-        typer.Option("--data", "-d", help="Items: official CSV, or a rich .jsonl/.parquet table."),
+        typer.Option(
+            "--data",
+            "-d",
+            help="Items: a generated folder, a variant folder, a Hugging Face export, or an "
+            "official CSV / JSONL / Parquet file.",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Prompt file (.parquet or .jsonl).")],
     prompt: Annotated[
@@ -210,14 +215,12 @@ def export_prompts(
 
     Score the resulting ``id,response`` file with ``evaluate --model responses:FILE``.
     """
-    from corr2cause.dataset.readers import read_items
+
+    from corr2cause.dataset.store import read_items
     from corr2cause.evaluation.batch import export_prompts as run_export
 
-    try:
-        items = read_items(data, split=split)
-        if limit is not None:
-            items = items[:limit]
-        count = run_export(items, out, prompt=prompt)
-    except (ValueError, OSError) as exc:
-        raise fail(str(exc)) from None
+    items = read_items(data, split=split)
+    if limit is not None:
+        items = items[:limit]
+    count = run_export(items, out, prompt=prompt)
     err_console.print(f"wrote {count:,} prompts to {out}", highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from corr2cause.cli._common import err_console, fail, progress_bar
+from corr2cause.cli._common import err_console, progress_bar
 
 
 def export_hf(
@@ -31,21 +31,10 @@ def export_hf(
     """
     from corr2cause.integrations.hf_export import export_hf as run_export
 
-    try:
-        with progress_bar("exporting", enabled=not quiet) as update:
-            result = run_export(
-                source, out, overwrite=overwrite, max_shard_rows=max_shard_rows, progress=update
-            )
-    except (
-        FileNotFoundError,
-        FileExistsError,
-        NotADirectoryError,
-        PermissionError,
-        ValueError,
-    ) as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc}") from None
+    with progress_bar("exporting", enabled=not quiet) as update:
+        result = run_export(
+            source, out, overwrite=overwrite, max_shard_rows=max_shard_rows, progress=update
+        )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     err_console.print(

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import IO, Annotated, Any
 
 import typer
 
-from corr2cause.cli._common import err_console, fail, progress_bar
+from corr2cause.cli._common import SplitOption, VariantOption, err_console, fail, progress_bar
 
 
 def solve(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Official-format CSV or JSONL file of items (omit with --premise)."),
+        typer.Argument(
+            help="Items: CSV, JSONL or Parquet file, generated folder or HF export "
+            "(omit with --premise)."
+        ),
     ] = None,
     premise: Annotated[
         str | None, typer.Option("--premise", help="Solve one item: the premise text.")
@@ -38,6 +42,8 @@ def solve(
     strict: Annotated[
         bool, typer.Option("--strict", help="Stop at the first item that cannot be solved.")
     ] = False,
+    split: SplitOption = None,
+    variant: VariantOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Decide items exactly; write one JSON prediction with its explanation per item.
@@ -46,7 +52,7 @@ def solve(
 
     Items that cannot be solved get an 'error' field instead.
     """
-    from corr2cause.solver import RecordError, Solver, SolverError, read_records
+    from corr2cause.solver import Solver, SolverError, prediction, read_records
 
     if (premise is None) != (hypothesis is None):
         raise fail("give both --premise and --hypothesis, or neither")
@@ -56,10 +62,7 @@ def solve(
         raise fail("nothing to solve: give FILE, or --premise and --hypothesis")
     solver = Solver()
     if premise is not None:
-        try:
-            sol = solver.solve(premise, hypothesis or "")
-        except SolverError as err:
-            raise fail(str(err)) from None
+        sol = solver.solve(premise, hypothesis or "")
         if explain:
             from corr2cause.solver.rationale import solution_rationale
 
@@ -70,39 +73,21 @@ def solve(
         _emit([json.dumps(sol.to_dict())], output)
         return
     assert file is not None
-    try:
-        records = read_records(file)
-    except RecordError as err:
-        raise fail(str(err)) from None
+    records = read_records(file, split=split, variant=variant)
+    failed: list[int] = []
 
-    def lines() -> Any:
+    def lines() -> Iterator[str]:
         with progress_bar("solving", enabled=not quiet) as update:
             for k, record in enumerate(records):
-                head: dict[str, Any] = {"index": record.index, "line": record.line}
-                if record.id is not None:
-                    head["id"] = record.id
-                if record.label is not None:
-                    head["gold"] = record.label
-                try:
-                    sol = record.solve(solver)
-                except SolverError as err:
+                out = prediction(record, solver, explain=explain)
+                if "error" in out:
                     if strict:
-                        raise fail(f"{file}:{record.line}: {err}") from None
+                        raise SolverError(f"{file}:{record.line}: {out['error']}")
                     failed.append(record.index)
-                    head.update(error=str(err), error_type=type(err).__name__)
-                    yield json.dumps(head)
-                else:
-                    record_out = head | sol.to_dict()
-                    if explain:
-                        from corr2cause.solver.rationale import solution_rationale
-
-                        record_out["explanation"] = sol.explanation()
-                        record_out["rationale"] = solution_rationale(sol).text
-                    yield json.dumps(record_out)
+                yield json.dumps(out)
                 if k % 256 == 0:
                     update(k, len(records))
 
-    failed: list[int] = []
     _emit(lines(), output)
     if not quiet:
         where = f" to {output}" if output is not None else ""
@@ -117,7 +102,7 @@ def _emit(lines: Any, output: Path | None) -> None:
     """Write JSON lines to ``output`` atomically, or to stdout."""
     from corr2cause.atomic import atomic_writer
 
-    def write(fh: TextIO) -> None:
+    def write(fh: IO[str]) -> None:
         for line in lines:
             fh.write(line)
             fh.write("\n")
@@ -125,38 +110,36 @@ def _emit(lines: Any, output: Path | None) -> None:
     if output is None:
         write(sys.stdout)
         return
-    try:
-        with atomic_writer(output) as fh:
-            write(fh)
-    except OSError as err:
-        raise fail(f"cannot write {output}: {err}") from None
+    with atomic_writer(output) as fh:
+        write(fh)
 
 
 def audit(
-    file: Annotated[Path, typer.Argument(help="Labeled official-format CSV or JSONL file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Labeled items: CSV, JSONL or Parquet file, generated folder or HF export."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     errata: Annotated[
         Path | None,
         typer.Option("--errata", help="Write the disagreements with witness graphs to this CSV."),
     ] = None,
+    split: SplitOption = None,
+    variant: VariantOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Compare a file's gold labels with the exact labels.
 
     Prints items, disagreements, a breakdown by template and by N, and the 0-based row indices.
     """
-    from corr2cause.solver import RecordError, audit_file, write_errata
+    from corr2cause.solver import audit_file, write_errata
 
-    try:
-        with progress_bar("auditing", enabled=not quiet) as update:
-            report = audit_file(file, progress=update)
-    except RecordError as err:
-        raise fail(str(err)) from None
+    with progress_bar("auditing", enabled=not quiet) as update:
+        report = audit_file(file, progress=update, split=split, variant=variant)
     if errata is not None:
-        try:
-            write_errata(report, errata)
-        except OSError as err:
-            raise fail(f"cannot write {errata}: {err}") from None
+        write_errata(report, errata)
     if as_json:
         typer.echo(json.dumps(report.to_dict()))
     else:

@@ -117,8 +117,7 @@ def finetune(
         return
     if method != "classifier":
         raise fail(f"--method must be classifier, sft or grpo, not {method!r}")
-    from corr2cause.dataset.readers import DatasetFormatError
-    from corr2cause.training.finetune import FinetuneConfig, FinetuneError
+    from corr2cause.training.finetune import FinetuneConfig
     from corr2cause.training.finetune import finetune as run_finetune
 
     config = FinetuneConfig(
@@ -142,15 +141,11 @@ def finetune(
     )
     try:
         summary = run_finetune(config, overwrite=overwrite, progress=not quiet)
-    except (FinetuneError, DatasetFormatError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
     except ImportError as exc:
         raise fail(
             f"fine-tuning needs torch, transformers and accelerate ({exc}); "
             "install them with: pip install 'corr2cause[hf]'"
         ) from None
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc}") from None
     data_info = summary["data"]
     err_console.print(
         f"saved {out}: trained on {data_info['train_used']:,} items "
@@ -184,9 +179,7 @@ def robustness(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Evaluate one model on every variant's test split; report the drops and the shortcut."""
-    from corr2cause.dataset.readers import DatasetFormatError
-    from corr2cause.evaluation import BackendError
-    from corr2cause.training.robustness import RobustnessError, render_markdown, run_robustness
+    from corr2cause.evaluation.robustness import render_markdown, run_robustness
 
     variants = [v.strip() for arg in (variant or []) for v in arg.split(",") if v.strip()]
     options = {"batch_size": batch_size, "device": device}
@@ -197,20 +190,15 @@ def robustness(
                 err_console.print(f"evaluating {name}", highlight=False)
             return update
 
-        try:
-            report = run_robustness(
-                model,
-                data,
-                out,
-                variants=variants or None,
-                backend_options={k: v for k, v in options.items() if v is not None},
-                limit=limit,
-                progress=progress,
-            )
-        except (RobustnessError, BackendError, DatasetFormatError, FileNotFoundError) as exc:
-            raise fail(str(exc)) from None
-        except OSError as exc:
-            raise fail(f"cannot write {out}: {exc}") from None
+        report = run_robustness(
+            model,
+            data,
+            out,
+            variants=variants or None,
+            backend_options={k: v for k, v in options.items() if v is not None},
+            limit=limit,
+            progress=progress,
+        )
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:

@@ -112,6 +112,9 @@ class ClassData:
         For classes too large to enumerate whose every item the CPDAG decides
         (:func:`~corr2cause.causal.cpdag_decisions.decide_from_cpdag`): the 3-class codes
         ``(C(n, 2), 6)``; ``counts`` is then unused and fractions are unknown.
+    fraction_table : numpy.ndarray, optional
+        For sampled classes labeled by :func:`~corr2cause.dataset.class_labels.label_class`:
+        ``(C(n, 2), 6, 3)`` fraction, lower and upper 95 % bound (equal when exact).
     """
 
     n: int
@@ -121,6 +124,7 @@ class ClassData:
     counts: np.ndarray
     num_members: int
     label3_codes: np.ndarray | None = None
+    fraction_table: np.ndarray | None = None
 
     @property
     def num_items(self) -> int:
@@ -186,6 +190,7 @@ def relabel_class(data: ClassData, new_label: Sequence[int]) -> ClassData:
         counts=remap(data.counts),
         num_members=data.num_members,
         label3_codes=None if data.label3_codes is None else remap(data.label3_codes),
+        fraction_table=None if data.fraction_table is None else remap(data.fraction_table),
     )
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
+from corr2cause.errors import Corr2CauseError
+
 ENGINES: tuple[str, ...] = ("local", "ray")
 
 
@@ -76,7 +78,9 @@ class RayEngine:
         try:
             import ray
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise RuntimeError("the ray engine needs Ray: pip install 'corr2cause[ray]'") from exc
+            raise Corr2CauseError(
+                "the ray engine needs Ray: pip install 'corr2cause[ray]'"
+            ) from exc
         self._ray = ray
         self._owns = False
         if not ray.is_initialized():
@@ -118,4 +122,4 @@ def make_engine(name: str, *, workers: int | None = None) -> Engine:
         return LocalEngine(workers)
     if name == "ray":
         return RayEngine(workers)
-    raise ValueError(f"unknown engine {name!r}; choose from {list(ENGINES)}")
+    raise Corr2CauseError(f"unknown engine {name!r}; choose from {list(ENGINES)}")

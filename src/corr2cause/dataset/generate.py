@@ -27,7 +27,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corr2cause import __version__
 from corr2cause.atomic import staged_directory
 from corr2cause.dataset.compose import (
     ITEM_COLUMNS,
@@ -38,7 +37,9 @@ from corr2cause.dataset.compose import (
     class_columns,
     hypothesis_table,
 )
+from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.splits import SPLITS, assign_splits
+from corr2cause.errors import Corr2CauseError
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")
 OFFICIAL_COLUMNS: tuple[str, ...] = ("input", "label", "num_variables", "template")
@@ -69,37 +70,138 @@ ITEMS_SCHEMA = pa.schema(
 """Arrow schema of ``items.parquet``."""
 
 
+LAYOUTS: tuple[str, ...] = ("auto", "flat", "normalized")
+"""Output layouts; ``auto`` is ``normalized`` from N = 7 or with ``samples``, else ``flat``."""
+
+
 @dataclass
 class GenerationConfig:
-    """Arguments of a generation run (recorded in the manifest)."""
+    """Everything a generation run needs; the one configuration of both writers.
+
+    :func:`corr2cause.dataset.store.generate` reads it and picks the writer: the flat layout
+    (:func:`generate_dataset`, exhaustive N <= 6) or the normalized, sharded one
+    (:func:`corr2cause.dataset.sharded.generate_sharded`, N = 7 and sampled N). The fields
+    after ``premise_style`` only concern the normalized layout.
+
+    Attributes
+    ----------
+    nodes : list of int
+        Node counts.
+    variants : list of str
+        Variants (:data:`corr2cause.dataset.compose.VARIANTS`).
+    seed : int
+        Seed of swap forms, splits and sampling.
+    formats : list of str, optional
+        ``csv``, ``parquet``, ``jsonl``. Default: ``csv,parquet`` for the flat layout,
+        ``parquet`` for the normalized one (its CSV repeats every premise: ~100 GB at N = 7).
+    premise_style : str
+        ``full`` (official: every independence) or ``minimal``.
+    layout : {"auto", "flat", "normalized"}
+        Output layout.
+    samples, edge_density, max_members, shard_size
+        Sampled classes per N (``None``: enumerate every class), edge probability of sampled
+        DAGs, member bound of exact fractions, classes per shard.
+    sampler, per_stratum
+        Sampled classes: ``edge-density`` or ``uniform`` (over labeled DAGs); stratify by
+        class size with this many classes per size bin.
+    tier : str, optional
+        A versioned preset (:data:`corr2cause.dataset.sharded.TIERS`, e.g. ``hard``) that
+        fixes the nodes, the sampling, the premise style and the member bound.
+    engine : {"local", "ray"}
+        Where shards run; ``workers`` processes (default: all cores).
+    """
 
     nodes: list[int]
     variants: list[str] = field(default_factory=lambda: ["original"])
     seed: int = 0
-    formats: list[str] = field(default_factory=lambda: ["csv", "parquet"])
+    formats: list[str] | None = None
     premise_style: str = "full"
+    layout: str = "auto"
+    samples: int | None = None
+    edge_density: float = 0.3
+    max_members: int = 10_000
+    shard_size: int = 1000
+    engine: str = "local"
+    workers: int | None = None
+    sampler: str = "edge-density"
+    per_stratum: int | None = None
+    tier: str | None = None
+
+    @property
+    def resolved_layout(self) -> str:
+        """``flat`` or ``normalized`` (see :data:`LAYOUTS`)."""
+        if self.layout != "auto":
+            return self.layout
+        big = (
+            self.samples is not None
+            or self.tier is not None
+            or (bool(self.nodes) and max(self.nodes) > 6)
+        )
+        return "normalized" if big else "flat"
+
+    @property
+    def output_formats(self) -> list[str]:
+        """The formats to write, with the layout's default when none were given."""
+        if self.formats is not None:
+            return list(self.formats)
+        return ["parquet"] if self.resolved_layout == "normalized" else ["csv", "parquet"]
 
     def validate(self) -> None:
-        """Raise ``ValueError`` with a clear message on bad arguments."""
+        """Raise :class:`GenerationError` with a clear message on bad arguments."""
+        if self.layout not in LAYOUTS:
+            raise GenerationError(
+                f"unknown layout {self.layout!r}; choose from {', '.join(LAYOUTS)}"
+            )
+        if self.engine not in ("local", "ray"):
+            raise GenerationError(f"unknown engine {self.engine!r}; choose from local, ray")
         if not self.nodes:
-            raise ValueError("no node counts given")
-        bad = [n for n in self.nodes if not 2 <= n <= 7]
+            raise GenerationError("no node counts given")
+        low = [n for n in self.nodes if n < 2]
+        if low:
+            raise GenerationError(f"node counts {low} out of range (N >= 2)")
+        if self.resolved_layout == "normalized":
+            # the normalized writer checks the rest
+            # (:meth:`corr2cause.dataset.sharded.ShardedConfig.from_generation`)
+            return
+        if self.samples is not None:
+            raise GenerationError("sampled classes need the normalized layout (--layout auto)")
+        bad = [n for n in self.nodes if not 2 <= n <= 6]
         if bad:
-            raise ValueError(f"node counts {bad} out of range 2..7")
+            raise GenerationError(
+                f"the flat layout is limited to exhaustive N <= 6 (got {bad}); "
+                "use --layout normalized"
+            )
         unknown = [v for v in self.variants if v not in VARIANTS]
         if unknown:
-            raise ValueError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+            raise GenerationError(
+                f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}"
+            )
         if not self.variants:
-            raise ValueError("no variant given")
-        badf = [f for f in self.formats if f not in FORMATS]
+            raise GenerationError("no variant given")
+        formats = self.output_formats
+        badf = [f for f in formats if f not in FORMATS]
         if badf:
-            raise ValueError(f"unknown format(s) {badf}; choose from {list(FORMATS)}")
-        if not self.formats:
-            raise ValueError("no output format given")
+            raise GenerationError(f"unknown format(s) {badf}; choose from {list(FORMATS)}")
+        if not formats:
+            raise GenerationError("no output format given")
         if self.premise_style not in PREMISE_STYLES:
-            raise ValueError(
+            raise GenerationError(
                 f"unknown premise style {self.premise_style!r}; choose from {list(PREMISE_STYLES)}"
             )
+
+    def flat_arguments(self) -> dict[str, Any]:
+        """The arguments a flat manifest records."""
+        return {
+            "nodes": self.nodes,
+            "variants": self.variants,
+            "seed": self.seed,
+            "formats": self.output_formats,
+            "premise_style": self.premise_style,
+        }
+
+
+class GenerationError(Corr2CauseError):
+    """Generation arguments that cannot work; the message names the option."""
 
 
 class _HashingWriter:
@@ -136,7 +238,7 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _arrow_table(cols: dict[str, list]) -> pa.Table:
+def _arrow_table(cols: dict[str, list[Any]]) -> pa.Table:
     arrays = []
     for f in ITEMS_SCHEMA:
         if f.name in _DICT_COLUMNS:
@@ -203,6 +305,9 @@ def generate_dataset(
         The manifest also written to ``out_dir/manifest.json``.
     """
     config.validate()
+    if config.resolved_layout != "flat":
+        raise GenerationError("generate_dataset writes the flat layout; use dataset.store.generate")
+    formats = config.output_formats
     out_dir = Path(out_dir)
     if classes_by_n is None:
         classes_by_n = {}
@@ -224,20 +329,20 @@ def generate_dataset(
             vdir = stage / vname
             vdir.mkdir()
             csv_writers: dict[str, _HashingWriter] = {}
-            if "csv" in config.formats:
+            if "csv" in formats:
                 for s in SPLITS:
                     csv_writers[s] = _HashingWriter(vdir / f"{s}.csv")
                     csv_writers[s].write(",".join(OFFICIAL_COLUMNS) + "\n")
-            jsonl = _HashingWriter(vdir / "items.jsonl") if "jsonl" in config.formats else None
+            jsonl = _HashingWriter(vdir / "items.jsonl") if "jsonl" in formats else None
             pq_writer = (
                 pq.ParquetWriter(vdir / "items.parquet", ITEMS_SCHEMA, compression="zstd")
-                if "parquet" in config.formats
+                if "parquet" in formats
                 else None
             )
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
             for n in config.nodes:
                 table = hypothesis_table(n, variant)
-                pending: dict[str, list] = {c: [] for c in ITEM_COLUMNS}
+                pending: dict[str, list[Any]] = {c: [] for c in ITEM_COLUMNS}
                 for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
                     cols = class_columns(
                         cdata,
@@ -280,17 +385,12 @@ def generate_dataset(
                 pq_writer.close()
                 files[f"{vname}/items.parquet"] = _sha256_file(vdir / "items.parquet")
             counts[vname] = vcounts
-        manifest = {
-            "generator": "corr2cause",
-            "version": __version__,
-            "arguments": {
-                "nodes": config.nodes,
-                "variants": config.variants,
-                "seed": config.seed,
-                "formats": config.formats,
-                "premise_style": config.premise_style,
-            },
-            "variants": {v: VARIANTS[v].description for v in config.variants},
+        manifest = new_manifest(
+            "flat",
+            config.flat_arguments(),
+            variants={v: VARIANTS[v].description for v in config.variants},
+        )
+        manifest |= {
             "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},
             "items": {
                 v: sum(s["items"] for per_n in c.values() for s in per_n.values())
@@ -304,7 +404,7 @@ def generate_dataset(
 
 
 def _flush(
-    pending: dict[str, list], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
+    pending: dict[str, list[Any]], pq_writer: pq.ParquetWriter | None, jsonl: _HashingWriter | None
 ) -> None:
     if not pending["id"]:
         return

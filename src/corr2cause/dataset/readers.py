@@ -18,21 +18,27 @@ Missing optional columns are derived: ``premise``/``hypothesis`` from ``input`` 
 ``template``, and, when neither exists, from the wording of the hypothesis (original and
 paraphrased templates) or ``"unknown"``.
 
-Malformed rows raise :class:`DatasetFormatError`, whose message names the file and the line
-(CSV, JSONL) or row (Parquet).
+This is the one row reader of the project: every command reads item files through
+:func:`iter_rows`, with one set of rules: a UTF-8 byte-order mark is dropped, CRLF line ends
+are accepted, CSV fields have no size limit (a sampled N = 9 premise is longer than Python's
+default 131,072 characters), labels are ``0``/``1`` (or ``true``/``false``, in any case),
+items come as ``input`` or as ``premise`` + ``hypothesis``, and every problem raises
+:class:`DatasetFormatError` naming the file and the line (CSV, JSONL) or row (Parquet).
 
-The public interface is :func:`read_items` and :class:`EvalItem`.
+Folders (generated roots, variant folders, Hugging Face exports) are the business of
+:mod:`corr2cause.dataset.store`, whose :func:`~corr2cause.dataset.store.read_items` reads
+items from any location. The public interface here is :func:`iter_rows`, :func:`make_item`,
+:func:`parse_label`, :func:`split_input` and :class:`EvalItem`.
 """
 
 from __future__ import annotations
-
-from corr2cause.errors import Corr2CauseError
 
 import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,13 +46,15 @@ from typing import Any
 
 from corr2cause.causal.mec_classes import LABEL3_NAMES
 from corr2cause.dataset.templates import ORIGINAL_HYPOTHESES, PARAPHRASED_HYPOTHESES
+from corr2cause.errors import Corr2CauseError, quote
 
 __all__ = [
     "LABEL3_VALUES",
     "DatasetFormatError",
     "EvalItem",
     "iter_rows",
-    "read_items",
+    "make_item",
+    "parse_label",
     "split_input",
 ]
 
@@ -72,8 +80,15 @@ class DatasetFormatError(Corr2CauseError):
     def __init__(self, path: str | Path, where: str, message: str) -> None:
         self.path = str(path)
         self.where = where
+        self.reason = message
         location = f"{self.path}:{where}" if where else self.path
         super().__init__(f"{location}: {message}")
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line (or 0-based row) number named by :attr:`where`, if any."""
+        digits = re.search(r"(\d+)$", self.where)
+        return int(digits.group(1)) if digits else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,39 +210,82 @@ def _infer_relation(premise: str, hypothesis: str) -> str:
     return "unknown"
 
 
-def _parse_label(value: Any) -> int:
+_LABEL_SPELLINGS = {"0": 0, "1": 1, "false": 0, "true": 1}
+
+
+def parse_label(value: Any, *, required: bool = True) -> int | None:
+    """A binary gold label from a cell: ``0``/``1``, ``true``/``false`` (any case), a bool.
+
+    A blank cell is ``None`` when ``required`` is false and an error otherwise.
+
+    Raises
+    ------
+    ValueError
+        With a short reason, for anything else (``2``, ``"yes"``, ...).
+
+    Examples
+    --------
+    >>> parse_label("1"), parse_label(" TRUE "), parse_label(0.0), parse_label("", required=False)
+    (1, 1, 0, None)
+    """
+    if _blank(value):
+        if required:
+            raise ValueError("missing label (expected 0 or 1)")
+        return None
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int) and value in (0, 1):
         return value
     if isinstance(value, float) and value in (0.0, 1.0):
         return int(value)
-    if isinstance(value, str) and value.strip() in ("0", "1"):
-        return int(value.strip())
-    raise ValueError(f"bad label {value!r} (expected 0 or 1)")
+    if isinstance(value, str) and value.strip().lower() in _LABEL_SPELLINGS:
+        return _LABEL_SPELLINGS[value.strip().lower()]
+    raise ValueError(f"bad label {quote(value)} (expected 0 or 1)")
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def _make_item(row: Mapping[str, Any], index: int, default_variant: str | None) -> EvalItem:
-    """Build one item from a row mapping; raises ValueError with a short reason."""
+def item_texts(row: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The ``(input, premise, hypothesis)`` cells of a row; blanks are ``None``.
+
+    Raises
+    ------
+    ValueError
+        If a text cell is not a string, or the row has neither ``input`` nor both
+        ``premise`` and ``hypothesis``.
+    """
+    cells: list[str | None] = []
+    for column in ("input", "premise", "hypothesis"):
+        value = row.get(column)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{column} must be a string, got {type(value).__name__}")
+        cells.append(None if _blank(value) else value)
+    text, premise, hypothesis = cells
+    if text is None and (premise is None or hypothesis is None):
+        raise ValueError("missing column 'input' (or 'premise' and 'hypothesis')")
+    return text, premise, hypothesis
+
+
+def make_item(row: Mapping[str, Any], index: int, default_variant: str | None = None) -> EvalItem:
+    """Build one evaluation item from a row; raises ``ValueError`` with a short reason.
+
+    ``index`` is the row's 0-based position, used in the derived id ``row-{index}-{hash}``
+    when the row has no ``id``.
+    """
     if "label" not in row:
         raise ValueError("missing column 'label'")
-    label = _parse_label(row["label"])
-    text = row.get("input")
-    premise, hypothesis = row.get("premise"), row.get("hypothesis")
-    if _blank(text):
-        if _blank(premise) or _blank(hypothesis):
-            raise ValueError("missing column 'input' (or 'premise' and 'hypothesis')")
-        text = _join_input(str(premise), str(hypothesis))
-    text = str(text)
-    if _blank(premise) or _blank(hypothesis):
+    label = parse_label(row["label"])
+    assert label is not None
+    text, premise, hypothesis = item_texts(row)
+    if text is None:
+        assert premise is not None and hypothesis is not None
+        text = _join_input(premise, hypothesis)
+    if premise is None or hypothesis is None:
         premise, hypothesis = split_input(text)
     elif _HYPOTHESIS_MARK not in text:
         raise ValueError('input has no "Hypothesis:" part')
-    premise, hypothesis = str(premise), str(hypothesis)
 
     n_raw = row.get("num_variables")
     if _blank(n_raw):
@@ -274,14 +332,26 @@ def _make_item(row: Mapping[str, Any], index: int, default_variant: str | None) 
     )
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+_NOT_UTF8 = "not UTF-8 text"
+
+
+def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    if csv.field_size_limit() < sys.maxsize:
+        csv.field_size_limit(sys.maxsize)  # premises of sampled large N exceed 131,072 chars
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None:
-            raise DatasetFormatError(path, "", "empty file (no header)")
-        missing = [c for c in ("label",) if c not in reader.fieldnames]
-        if "input" not in reader.fieldnames and not {"premise", "hypothesis"} <= set(
-            reader.fieldnames
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise DatasetFormatError(path, "line 1", f"malformed CSV: {exc}") from None
+        if header is None:
+            raise DatasetFormatError(path, "line 1", "empty file (no header)")
+        header = [h.strip() for h in header]
+        missing = [c for c in required if c not in header and c != "input"]
+        if (
+            "input" in required
+            and "input" not in header
+            and not {"premise", "hypothesis"} <= set(header)
         ):
             missing.insert(0, "input")
         if missing:
@@ -290,17 +360,28 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             )
         start = reader.line_num + 1
         try:
-            for row in reader:
-                if None in row:
-                    raise DatasetFormatError(path, f"line {start}", "more fields than the header")
-                yield f"line {start}", row
+            for cells in reader:
+                if not cells or all(not cell.strip() for cell in cells):
+                    start = reader.line_num + 1
+                    continue
+                if len(cells) != len(header):
+                    extra = "more" if len(cells) > len(header) else "fewer"
+                    raise DatasetFormatError(
+                        path,
+                        f"line {start}",
+                        f"expected {len(header)} fields, found {len(cells)} "
+                        f"({extra} fields than the header)",
+                    )
+                # a file saved with CRLF line ends has them inside quoted fields too
+                cells = [c.replace("\r\n", "\n") if "\r" in c else c for c in cells]
+                yield f"line {start}", dict(zip(header, cells, strict=True))
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise DatasetFormatError(path, f"line {start}", f"malformed CSV: {exc}") from None
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as fh:
+def _jsonl_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+    with path.open(encoding="utf-8-sig") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -309,135 +390,97 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             except json.JSONDecodeError as exc:
                 raise DatasetFormatError(path, f"line {number}", f"invalid JSON: {exc}") from None
             if not isinstance(row, dict):
-                raise DatasetFormatError(path, f"line {number}", "expected a JSON object")
+                raise DatasetFormatError(path, f"line {number}", "each line must be a JSON object")
             yield f"line {number}", row
 
 
-def _parquet_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _parquet_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        parquet = pq.ParquetFile(path)
+        label3_names = _class_names(parquet.schema_arrow, "label3")
+        number = 0
+        for batch in parquet.iter_batches(batch_size=50_000):
+            for row in batch.to_pylist():
+                if label3_names is not None and isinstance(row.get("label3"), int):
+                    row["label3"] = label3_names[row["label3"]]
+                yield f"row {number}", row
+                number += 1
+    except DatasetFormatError:
+        raise
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise DatasetFormatError(path, "", f"cannot read Parquet: {exc}") from None
-    for number, row in enumerate(table.to_pylist()):
-        yield f"row {number}", row
 
 
-def _normalized_rows(path: Path, split: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Rows of a normalized variant folder (``items/`` + ``premises/`` part files).
+def _class_names(schema: object, column: str) -> tuple[str, ...] | None:
+    """ClassLabel names of ``column`` in a Parquet schema's ``huggingface`` metadata.
 
-    The split filter is pushed down to Arrow, so reading the test split of N = 7 (9.7 million
-    items) touches only the matching rows.
+    Shards of a Hugging Face export store ``label3`` as a class index; the names are in the
+    schema metadata that ``datasets`` writes.
     """
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
+    metadata = getattr(schema, "metadata", None) or {}
+    raw = metadata.get(b"huggingface")
+    if raw is None:
+        return None
     try:
-        flt = pc.field("split") == split if split is not None else None
-        items = ds.dataset(path / "items", format="parquet").to_table(filter=flt)
-        premises = ds.dataset(path / "premises", format="parquet").to_table(
-            columns=["mec_id", "premise"], filter=flt
-        )
-    except Exception as exc:  # pyarrow raises several types for unreadable files
-        raise DatasetFormatError(path, "", f"cannot read the normalized layout: {exc}") from None
-    premise_of = dict(
-        zip(
-            premises.column("mec_id").to_pylist(),
-            premises.column("premise").to_pylist(),
-            strict=True,
-        )
-    )
-    for number, row in enumerate(items.to_pylist()):
-        premise = premise_of.get(row["mec_id"])
-        if premise is None:
-            raise DatasetFormatError(path, f"item row {number}", f"no premise for {row['mec_id']}")
-        row["premise"] = premise
-        yield f"item row {number}", row
+        feature = json.loads(raw).get("info", {}).get("features", {}).get(column, {})
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    names = feature.get("names") if isinstance(feature, dict) else None
+    return tuple(names) if names else None
 
 
 _READERS = {
     ".csv": _csv_rows,
     ".jsonl": _jsonl_rows,
     ".ndjson": _jsonl_rows,
+    ".json": _jsonl_rows,
     ".parquet": _parquet_rows,
 }
 
 
-def iter_rows(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:
+def _sniff(path: Path) -> str:
+    """The reader of a file without a known suffix: JSONL when it starts with ``{``."""
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PAR1"):
+        return ".parquet"
+    return ".jsonl" if head.startswith(b"{") else ".csv"
+
+
+def iter_rows(
+    path: str | Path, *, required_columns: tuple[str, ...] = ("input",)
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Rows of a CSV, JSONL or Parquet file as ``(where, row)``, ``where`` naming the line/row.
 
-    Malformed files raise :class:`DatasetFormatError` naming the file and the line or row.
+    The format comes from the suffix (``.csv``; ``.jsonl``, ``.ndjson``, ``.json``;
+    ``.parquet``); a file without a suffix is sniffed. Malformed files raise
+    :class:`DatasetFormatError` naming the file and the line or row. A CSV header must name
+    every column of ``required_columns``, where ``"input"`` also accepts ``premise`` and
+    ``hypothesis`` (pass ``("input", "label")`` when gold labels are needed, ``()`` for files
+    that are not items).
     """
-    suffix = path.suffix.lower()
+    path = Path(path)
+    if not path.is_file():
+        what = "a folder, not a file" if path.is_dir() else "no such file"
+        raise DatasetFormatError(path, "", what)
+    suffix = path.suffix.lower() or _sniff(path)
     reader = _READERS.get(suffix)
     if reader is None:
         raise DatasetFormatError(
             path, "", f"unknown file type {suffix!r}; expected one of {', '.join(_READERS)}"
         )
-    return reader(path)
+    try:
+        yield from reader(path, required_columns)
+    except UnicodeDecodeError as exc:
+        raise DatasetFormatError(path, "", f"{_NOT_UTF8} ({exc.reason})") from None
 
 
-def read_items(path: str | Path, *, split: str | None = None) -> list[EvalItem]:
-    """Read evaluation items from an official CSV or a rich table.
+def __getattr__(name: str) -> Any:
+    # ``read_items`` moved to the store, which knows every layout; keep the old import path.
+    if name == "read_items":
+        from corr2cause.dataset.store import read_items
 
-    Parameters
-    ----------
-    path : str or Path
-        A ``.csv``, ``.jsonl`` or ``.parquet`` file, or a variant folder of the normalized
-        layout (``items/`` and ``premises/`` part files, as generated for N >= 7).
-    split : str, optional
-        Keep only rows whose ``split`` column equals this value (``train``, ``dev``, ``test``).
-        Requires a ``split`` column.
-
-    Returns
-    -------
-    list of EvalItem
-        In file order.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    DatasetFormatError
-        On a malformed file or row (missing column, bad label, ``input`` without
-        ``Hypothesis:``, duplicate id, ...); the message names the file and line or row.
-
-    Examples
-    --------
-    >>> items = read_items("official_test.csv")  # doctest: +SKIP
-    >>> items[0].id, items[0].relation, items[0].label  # doctest: +SKIP
-    ('row-0-5d0f1c2a', 'has_collider', 0)
-    """
-    path = Path(path)
-    normalized = path.is_dir() and (path / "items").is_dir() and (path / "premises").is_dir()
-    if not path.is_file() and not normalized:
-        raise FileNotFoundError(f"{path}: no such file (nor a normalized variant folder)")
-    rows = _normalized_rows(path, split) if normalized else iter_rows(path)
-    items: list[EvalItem] = []
-    seen: dict[str, str] = {}
-    saw_split_column = False
-    default_variant = None
-    index = 0
-    for where, row in rows:
-        if "split" in row:
-            saw_split_column = True
-        if split is not None and "split" in row and row["split"] != split:
-            index += 1
-            continue
-        try:
-            item = _make_item(row, index, default_variant)
-        except ValueError as exc:
-            raise DatasetFormatError(path, where, str(exc)) from None
-        index += 1
-        if item.id in seen:
-            raise DatasetFormatError(
-                path, where, f"duplicate id {item.id!r} (first at {seen[item.id]})"
-            )
-        seen[item.id] = where
-        items.append(item)
-    if split is not None and not saw_split_column and index > 0:
-        raise DatasetFormatError(
-            path, "", f"cannot select split {split!r}: the file has no 'split' column"
-        )
-    return items
+        return read_items
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,6 +24,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from math import comb
 from pathlib import Path
 from typing import Any
@@ -32,21 +33,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corr2cause import __version__
 from corr2cause.atomic import (
     atomic_write_bytes,
     atomic_write_text,
     atomic_writer,
     replace_directory,
 )
-from corr2cause.causal.cpdag_decisions import UNDECIDED, decide_from_cpdag
 from corr2cause.causal.d_separation import (
     d_separation_statements,
     minimal_separating_statements,
 )
-from corr2cause.causal.markov_equivalence import cpdag, mec_members
+from corr2cause.causal.markov_equivalence import mec_members
 from corr2cause.causal.mec_classes import LABEL3_NAMES, mec_classes, relation_counts
 from corr2cause.causal.relations import RELATIONS
+from corr2cause.dataset.class_labels import check_premise_style, sampled_class_data
 from corr2cause.dataset.compose import (
     PREMISE_STYLES,
     VARIANTS,
@@ -57,9 +57,36 @@ from corr2cause.dataset.compose import (
     swap_forms,
 )
 from corr2cause.dataset.engines import make_engine
-from corr2cause.dataset.generate import official_csv_rows
+from corr2cause.dataset.generate import (
+    OFFICIAL_COLUMNS,
+    GenerationConfig,
+    GenerationError,
+    official_csv_rows,
+)
+from corr2cause.dataset.manifest import new_manifest
+from corr2cause.dataset.sampling import SAMPLERS
 from corr2cause.dataset.splits import SPLITS, assign_splits
+from corr2cause.errors import Corr2CauseError
 from corr2cause.graphs.dag import Parents, mask_to_parents
+
+TIERS: dict[str, dict[str, Any]] = {
+    "hard": {
+        "version": "hard-v1",
+        "nodes": [7, 10, 15, 20, 25, 30],
+        "samples": 20_000,
+        "per_stratum": 20,
+        "edge_density": 0.1,
+        "premise_style": "minimal",
+        "max_members": 1000,
+        "sampler": "edge-density",
+    }
+}
+"""The presets: ``ShardedConfig`` fields plus the ``version`` recorded in the manifest."""
+
+
+class UnknownTierError(Corr2CauseError):
+    """A ``--tier`` name that is not defined."""
+
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
 PREMISES_SCHEMA = pa.schema(
@@ -92,6 +119,18 @@ NORMALIZED_ITEMS_SCHEMA = pa.schema(
     ]
 )
 """Schema of ``items/part-*.parquet`` (join with premises on ``mec_id``)."""
+
+SAMPLED_ITEMS_SCHEMA = (
+    NORMALIZED_ITEMS_SCHEMA.append(pa.field("fraction_exact", pa.bool_()))
+    .append(pa.field("fraction_low", pa.float64()))
+    .append(pa.field("fraction_high", pa.float64()))
+)
+"""Items of sampled classes: ``fraction`` is exact (``fraction_exact``) or an unbiased estimate
+from uniform member draws with a 95 % Wilson interval (:mod:`corr2cause.dataset.class_labels`)."""
+
+SAMPLED_PREMISES_SCHEMA = PREMISES_SCHEMA.append(pa.field("mec_size", pa.string()))
+"""Premises of sampled classes: ``mec_size`` is the exact class size as a decimal string
+(``num_members`` is null when the size does not fit in 32 bits)."""
 
 
 @dataclass(frozen=True)
@@ -129,25 +168,89 @@ class ShardedConfig:
     edge_density: float = 0.3
     max_members: int = 10_000
     shard_size: int = 1000
+    sampler: str = "edge-density"
+    per_stratum: int | None = None
+    tier: str | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        """The arguments as the manifest records them.
+
+        Options added after the first release are left out while at their defaults, so the
+        manifests (and their bytes) of earlier commands do not change.
+        """
+        args = asdict(self)
+        for name in ("sampler", "per_stratum", "tier"):
+            if args[name] == ShardedConfig.__dataclass_fields__[name].default:
+                del args[name]
+        return args
+
+    @classmethod
+    def from_generation(cls, config: GenerationConfig) -> ShardedConfig:
+        """The normalized writer's arguments of a :class:`GenerationConfig` (validated).
+
+        With ``config.tier`` the tier's preset (:data:`TIERS`) fixes everything but the
+        variants, the seed, the formats and the shard size.
+        """
+        free = {
+            "variants": list(config.variants),
+            "seed": config.seed,
+            "formats": [f for f in config.output_formats if f != "jsonl"],
+            "shard_size": config.shard_size,
+        }
+        if config.tier is not None:
+            if config.tier not in TIERS:
+                raise UnknownTierError(
+                    f"unknown tier {config.tier!r}; choose from {', '.join(TIERS)}"
+                )
+            preset = {k: v for k, v in TIERS[config.tier].items() if k != "version"}
+            out = cls(**preset, tier=config.tier, **free)
+        else:
+            out = cls(
+                nodes=list(config.nodes),
+                premise_style=config.premise_style,
+                samples=config.samples,
+                edge_density=config.edge_density,
+                max_members=config.max_members,
+                sampler=config.sampler,
+                per_stratum=config.per_stratum,
+                **free,
+            )
+        out.validate()
+        return out
 
     def validate(self) -> None:
-        """Raise ``ValueError`` with a clear message on bad arguments."""
+        """Raise :class:`GenerationError` with a clear message on bad arguments."""
         if not self.nodes:
-            raise ValueError("no node counts given")
+            raise GenerationError("no node counts given")
         if self.samples is None and any(not 2 <= n <= 7 for n in self.nodes):
-            raise ValueError("exhaustive generation supports 2..7 nodes; use --samples for more")
-        if self.samples is not None and any(not 2 <= n <= 26 for n in self.nodes):
-            raise ValueError("sampled generation supports 2..26 nodes")
+            raise GenerationError(
+                "exhaustive generation supports 2..7 nodes; use --samples for more"
+            )
+        if self.tier is not None and self.tier not in TIERS:
+            raise GenerationError(f"unknown tier {self.tier!r}; choose from {list(TIERS)}")
+        if self.sampler not in SAMPLERS:
+            raise GenerationError(f"unknown sampler {self.sampler!r}; choose from {list(SAMPLERS)}")
+        if self.per_stratum is not None and (self.samples is None or self.per_stratum < 1):
+            raise GenerationError(
+                "--per-stratum needs --samples (the draw budget) and must be >= 1"
+            )
+        if self.samples is not None and any(not 2 <= n <= 64 for n in self.nodes):
+            raise GenerationError("sampled generation supports 2..64 nodes")
+        if self.samples is not None:
+            for n in self.nodes:
+                check_premise_style(n, self.premise_style)
         unknown = [v for v in self.variants if v not in VARIANTS]
         if unknown or not self.variants:
-            raise ValueError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
+            raise GenerationError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
         bad = [f for f in self.formats if f not in ("parquet", "csv")]
         if bad or not self.formats:
-            raise ValueError(f"unknown format(s) {bad}; the sharded layout writes parquet, csv")
+            raise GenerationError(
+                f"unknown format(s) {bad}; the sharded layout writes parquet, csv"
+            )
         if self.premise_style not in PREMISE_STYLES:
-            raise ValueError(f"unknown premise style {self.premise_style!r}")
+            raise GenerationError(f"unknown premise style {self.premise_style!r}")
         if self.shard_size < 1 or self.max_members < 1:
-            raise ValueError("shard size and max members must be positive")
+            raise GenerationError("shard size and max members must be positive")
 
 
 def _dict_array(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
@@ -178,39 +281,44 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     work = Path(spec.work_dir)
     marker_path = work / "done" / f"{spec.name}.json"
     if marker_path.is_file():
-        return json.loads(marker_path.read_text())
+        done_marker: dict[str, Any] = json.loads(marker_path.read_text())
+        return done_marker
     n = spec.n
     base: list[ClassData] = []
     skipped: list[str] = []
     from_cpdag: list[str] = []
     kept_splits: list[str] = []
+    sampled = spec.max_members is not None
+    sizes: list[int] = []
+    exacts: list[bool] = []
     for mec_id, parents, split in zip(spec.mec_ids, spec.parents, spec.splits, strict=True):
-        codes = None
-        try:
-            members = mec_members(parents, limit=spec.max_members)
-        except OverflowError:
-            # Too many members to enumerate: label from the CPDAG if it decides every item.
-            codes = decide_from_cpdag(cpdag(parents))
-            if (codes == UNDECIDED).any():
-                skipped.append(mec_id)
-                continue
-            from_cpdag.append(mec_id)
-            members = []
-        statements = d_separation_statements(parents)
-        if spec.premise_style == "minimal":
-            # Keep only what the premise needs: at N = 12 a class has up to 67k statements.
-            statements = minimal_separating_statements(statements)
-        base.append(
-            ClassData(
-                n=n,
-                mec_id=mec_id,
-                parents=parents,
-                statements=statements,
-                counts=relation_counts(members) if members else np.zeros((0, 0), np.int64),
-                num_members=len(members),
-                label3_codes=codes,
+        if sampled:
+            # any size: exact labels from the CPDAG, fractions exact or estimated
+            data, labels = sampled_class_data(
+                mec_id,
+                parents,
+                premise_style=spec.premise_style,
+                max_members=spec.max_members or 1,
+                seed=spec.seed,
             )
-        )
+            base.append(data)
+            sizes.append(labels.size)
+            exacts.append(labels.fraction_exact)
+        else:
+            members = mec_members(parents)
+            statements = d_separation_statements(parents)
+            if spec.premise_style == "minimal":
+                statements = minimal_separating_statements(statements)
+            base.append(
+                ClassData(
+                    n=n,
+                    mec_id=mec_id,
+                    parents=parents,
+                    statements=statements,
+                    counts=relation_counts(members),
+                    num_members=len(members),
+                )
+            )
         kept_splits.append(split)
     marker: dict[str, Any] = {
         "shard": spec.name,
@@ -235,10 +343,12 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         k = len(classes)
         codes3 = np.zeros((k, n_pairs, n_rel), dtype=np.int64)
         frac3 = np.zeros((k, n_pairs, n_rel), dtype=np.float64)
+        bounds3 = np.zeros((k, n_pairs, n_rel, 2), dtype=np.float64)
         for ci, c in enumerate(classes):
-            if c.label3_codes is not None:  # decided by the CPDAG; fractions unknown
+            if c.fraction_table is not None:  # sampled: exact labels, fraction exact or estimated
                 codes3[ci] = c.label3_codes
-                frac3[ci] = np.where(codes3[ci] == 0, 1.0, np.where(codes3[ci] == 2, 0.0, np.nan))
+                frac3[ci] = c.fraction_table[..., 0]
+                bounds3[ci] = c.fraction_table[..., 1:]
             else:
                 m = c.num_members
                 codes3[ci] = np.where(c.counts == m, 0, np.where(c.counts == 0, 2, 1))
@@ -264,34 +374,41 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         ids = [m + s for m in (c.mec_id for c in classes) for s in suffixes]
         class_idx = np.repeat(np.arange(k), per_class)
         item_split = np.repeat(split_index, per_class)
+        columns = [
+            pa.array(ids, type=pa.string()),
+            _dict_array(item_split, list(SPLITS)),
+            pa.array(np.full(k * per_class, n, dtype=np.int8)),
+            _dict_array(class_idx, [c.mec_id for c in classes]),
+            _dict_array(hyp_idx, hyp_dict),
+            _dict_array(tmpl_idx, tmpl_dict),
+            _dict_array(r_idx.reshape(-1), list(RELATIONS)),
+            _dict_array(p_idx.reshape(-1), list(table.node_i)),
+            _dict_array(p_idx.reshape(-1), list(table.node_j)),
+            pa.array(label),
+            _dict_array(label3, list(LABEL3_NAMES)),
+            pa.array(fraction),
+            _dict_array(np.zeros(k * per_class, dtype=np.int32), [vname]),
+        ]
+        prem_columns = [
+            pa.array([c.mec_id for c in classes], type=pa.string()),
+            _dict_array(split_index, list(SPLITS)),
+            pa.array(np.full(k, n, dtype=np.int8)),
+            pa.array([c.num_members or None for c in classes], type=pa.int32()),
+            pa.array(premises, type=pa.string()),
+            _dict_array(np.zeros(k, dtype=np.int32), [vname]),
+        ]
+        if sampled:
+            columns += [
+                pa.array(np.repeat(np.array(exacts, dtype=bool), per_class), type=pa.bool_()),
+                pa.array(bounds3[..., 0].reshape(-1)),
+                pa.array(bounds3[..., 1].reshape(-1)),
+            ]
+            prem_columns.append(pa.array([str(z) for z in sizes], pa.string()))
         items = pa.Table.from_arrays(
-            [
-                pa.array(ids, type=pa.string()),
-                _dict_array(item_split, list(SPLITS)),
-                pa.array(np.full(k * per_class, n, dtype=np.int8)),
-                _dict_array(class_idx, [c.mec_id for c in classes]),
-                _dict_array(hyp_idx, hyp_dict),
-                _dict_array(tmpl_idx, tmpl_dict),
-                _dict_array(r_idx.reshape(-1), list(RELATIONS)),
-                _dict_array(p_idx.reshape(-1), list(table.node_i)),
-                _dict_array(p_idx.reshape(-1), list(table.node_j)),
-                pa.array(label),
-                _dict_array(label3, list(LABEL3_NAMES)),
-                pa.array(fraction),
-                _dict_array(np.zeros(k * per_class, dtype=np.int32), [vname]),
-            ],
-            schema=NORMALIZED_ITEMS_SCHEMA,
+            columns, schema=SAMPLED_ITEMS_SCHEMA if sampled else NORMALIZED_ITEMS_SCHEMA
         )
         prem_table = pa.Table.from_arrays(
-            [
-                pa.array([c.mec_id for c in classes], type=pa.string()),
-                _dict_array(split_index, list(SPLITS)),
-                pa.array(np.full(k, n, dtype=np.int8)),
-                pa.array([c.num_members or None for c in classes], type=pa.int32()),
-                pa.array(premises, type=pa.string()),
-                _dict_array(np.zeros(k, dtype=np.int32), [vname]),
-            ],
-            schema=PREMISES_SCHEMA,
+            prem_columns, schema=SAMPLED_PREMISES_SCHEMA if sampled else PREMISES_SCHEMA
         )
         vdir = work / vname
         files[f"{vname}/premises/{spec.name}.parquet"] = _write_parquet(
@@ -304,7 +421,7 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
             for s_i, s in enumerate(SPLITS):
                 # streamed class by class: every row repeats its (long) premise
                 with atomic_writer(vdir / "csv-parts" / s / f"{spec.name}.csv") as fh:
-                    for ci in np.flatnonzero(split_index == s_i):
+                    for ci in np.flatnonzero(split_index == s_i).tolist():
                         rows = range(ci * per_class, (ci + 1) * per_class)
                         fh.write(
                             official_csv_rows(
@@ -322,6 +439,11 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     marker["items"] = counts
     atomic_write_text(marker_path, json.dumps(marker, sort_keys=True) + "\n")
     return marker
+
+
+def _count_key_order(key: str) -> tuple[int, str]:
+    order = (*SPLITS, "valid")
+    return (order.index(key), "") if key in order else (len(order), key)
 
 
 def plan_shards(
@@ -342,19 +464,18 @@ def plan_shards(
             info[str(n)] = {"classes": len(classes), "mode": "exhaustive"}
             del classes
         else:
-            from corr2cause.dataset.sampling import sample_classes
+            from corr2cause.dataset.sampling import draw_classes
 
-            sampled, draws = sample_classes(
-                n, config.samples, seed=config.seed, edge_density=config.edge_density
+            sampled, info[str(n)] = draw_classes(
+                n,
+                config.samples,
+                seed=config.seed,
+                edge_density=config.edge_density,
+                sampler=config.sampler,
+                per_stratum=config.per_stratum,
             )
             mec_ids = [c.mec_id for c in sampled]
             parents = [c.parents for c in sampled]
-            info[str(n)] = {
-                "classes": len(sampled),
-                "draws": draws,
-                "mode": "sampled",
-                "edge_density": config.edge_density,
-            }
         splits = assign_splits([6 * comb(n, 2)] * len(mec_ids), seed=config.seed, n=n)
         for s, lo in enumerate(range(0, len(mec_ids), config.shard_size)):
             hi = lo + config.shard_size
@@ -413,7 +534,7 @@ def generate_sharded(
         raise FileExistsError(f"{out} exists and is not empty (use --overwrite to replace it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.partial"
-    args = asdict(config)
+    args = config.arguments()
     args_path = work / "arguments.json"
     if work.exists():
         previous = json.loads(args_path.read_text()) if args_path.is_file() else None
@@ -450,28 +571,34 @@ def generate_sharded(
                 target = work / v / f"{s}.csv"
                 sha = hashlib.sha256()
                 with open(target, "wb") as fh:
-                    header = b"input,label,num_variables,template\n"
+                    header = (",".join(OFFICIAL_COLUMNS) + "\n").encode()
                     fh.write(header)
                     sha.update(header)
                     for spec in specs:
                         part = work / v / "csv-parts" / s / f"{spec.name}.csv"
                         with open(part, "rb") as src:
-                            for block in iter(lambda src=src: src.read(1 << 22), b""):
+                            for block in iter(partial(src.read, 1 << 22), b""):
                                 fh.write(block)
                                 sha.update(block)
                 files[f"{v}/{s}.csv"] = sha.hexdigest()
             shutil.rmtree(work / v / "csv-parts")
-    manifest = {
-        "generator": "corr2cause",
-        "version": __version__,
-        "layout": "normalized",
-        "arguments": args,
-        "variants": {v: VARIANTS[v].description for v in config.variants},
+    manifest = new_manifest(
+        "normalized",
+        args,
+        **({"tier": TIERS[config.tier]["version"]} if config.tier else {}),
+        variants={v: VARIANTS[v].description for v in config.variants},
+    )
+    manifest |= {
         "nodes": info,
         "shards": len(specs),
         "skipped_over_member_bound": len(skipped),
         "labeled_from_cpdag": from_cpdag,
-        "items": totals,
+        # fixed key order: a resumed run writes the same bytes as a clean one
+        "items": {
+            v: {k: totals[v][k] for k in sorted(totals[v], key=_count_key_order)}
+            for v in config.variants
+            if v in totals
+        },
         "sha256": dict(sorted(files.items())),
     }
     atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2) + "\n")

@@ -8,7 +8,9 @@ Public interface:
 * :func:`load_prompt` - versioned prompt templates (``direct``, ``cot``, or a TOML file);
 * :func:`normalize_answer` - free text to the binary label;
 * :func:`compute_metrics` - F1 / precision / recall / accuracy with intervals and breakdowns;
-* :func:`write_report` - Markdown and HTML comparison of run directories.
+* :func:`write_report` - Markdown and HTML comparison of run directories;
+* :func:`run_robustness` / :func:`shortcut_analysis` - the paper's robustness experiment (one
+  model on every dataset variant's test split, the drops and the alphabetical shortcut).
 
 Heavy dependencies (torch, transformers, the OpenAI client) load only when a backend that
 needs them is built.
@@ -28,6 +30,7 @@ from corr2cause.evaluation.cache import ResponseCache
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.prompts import PromptError, PromptTemplate, load_prompt
 from corr2cause.evaluation.report import write_report
+from corr2cause.evaluation.robustness import RobustnessError, run_robustness, shortcut_analysis
 from corr2cause.evaluation.runner import evaluate
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "Request",
     "Response",
     "ResponseCache",
+    "RobustnessError",
     "available_backends",
     "compute_metrics",
     "evaluate",
@@ -46,5 +50,7 @@ __all__ = [
     "load_prompt",
     "normalize_answer",
     "register_backend",
+    "run_robustness",
+    "shortcut_analysis",
     "write_report",
 ]

@@ -96,7 +96,7 @@ def read_responses(path: str | Path) -> dict[str, str | None]:
         raise ValueError(f"{path}: no such response file")
     out: dict[str, str | None] = {}
     numbered = []
-    for where, row in iter_rows(path):
+    for where, row in iter_rows(path, required_columns=()):
         if "id" not in row or "response" not in row:
             raise ValueError(f"{path}, {where}: need 'id' and 'response' fields")
         numbered.append((where, row["id"], row["response"]))

@@ -33,8 +33,6 @@ Built-in templates live next to this module (``prompts/*.toml``) and are listed 
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import string
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -43,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from corr2cause.dataset.readers import EvalItem
+from corr2cause.errors import Corr2CauseError
 
 __all__ = [
     "PLACEHOLDERS",

@@ -10,8 +10,6 @@ The public interface is :func:`load_run`, :func:`render_markdown`, :func:`render
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import html
 import json
 from collections.abc import Sequence
@@ -22,6 +20,7 @@ from typing import Any
 
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_text
+from corr2cause.errors import Corr2CauseError
 
 __all__ = ["ReportError", "Run", "load_run", "render_html", "render_markdown", "write_report"]
 

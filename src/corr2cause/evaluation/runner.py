@@ -39,7 +39,8 @@ from typing import Any
 
 from corr2cause import __version__
 from corr2cause.atomic import write_json, write_jsonl
-from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.store import read_items
 from corr2cause.evaluation.answers import normalize_answer
 from corr2cause.evaluation.backends import load_backend
 from corr2cause.evaluation.backends.base import Backend, Request, Response, cache_key, key_prefix

@@ -4,26 +4,40 @@ A Hub dataset card is Markdown with a YAML header. The header is machine-read: `
 tells ``datasets.load_dataset`` (and the Hub viewer) which Parquet files make up each config
 and split, and ``dataset_info`` records the feature types and split sizes, which
 ``load_dataset`` checks. The body is for people: what the data is, how it was made, how it
-differs from the official release, license and citation (the sections of the Hub's
-``datasetcard.md`` template).
+differs from the official release, an example instance, limitations and known biases,
+license and citation (the sections of the Hub's ``datasetcard.md`` template). Every number
+in the body (split sizes, the valid share per N, the alphabetical-shortcut counts) and the
+example instance come from the exported rows, through :class:`ExportResult`.
 
 The YAML is written by hand so that exporting needs no YAML library; every string goes
 through :func:`json.dumps`, whose output is a valid YAML double-quoted scalar.
 
-The public interface is :func:`render_card`.
+The public interface is :func:`render_card` and the link constants.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corr2cause import __version__
+from corr2cause.integrations.hf_schema import (
+    EXPORT_FEATURES,
+    FEATURE_DESCRIPTIONS,
+    ConfigSummary,
+    ExportResult,
+)
 
-if TYPE_CHECKING:
-    from corr2cause.integrations.hf_export import ExportResult
+__all__ = ["CITATION", "OFFICIAL_CODE", "OFFICIAL_DATA", "PAPER_URL", "render_card"]
 
-__all__ = ["CITATION", "render_card"]
+PAPER_URL = "https://arxiv.org/abs/2306.05836"
+"""The paper that introduced the benchmark (arXiv 2306.05836; ICLR 2024)."""
+
+OFFICIAL_CODE = "https://github.com/causalNLP/corr2cause"
+"""The authors' generator and experiments."""
+
+OFFICIAL_DATA = "https://huggingface.co/datasets/causalnlp/corr2cause"
+"""The official release on the Hugging Face Hub."""
 
 CITATION = """@inproceedings{jin2024can,
   title     = {Can Large Language Models Infer Causation from Correlation?},
@@ -60,8 +74,6 @@ def _node_range(nodes: list[int]) -> str:
 
 
 def _yaml_features(lines: list[str]) -> None:
-    from corr2cause.integrations.hf_export import EXPORT_FEATURES
-
     lines.append("  features:")
     for name, feature in EXPORT_FEATURES.items():
         lines.append(f"  - name: {name}")
@@ -80,6 +92,14 @@ def _front_matter(result: ExportResult) -> str:
         "license: mit",
         "language:",
         "- en",
+        "annotations_creators:",
+        "- machine-generated",
+        "language_creators:",
+        "- machine-generated",
+        "multilinguality:",
+        "- monolingual",
+        "source_datasets:",
+        "- original",
         "task_categories:",
         "- text-classification",
         "task_ids:",
@@ -206,8 +226,6 @@ def _provenance(manifest: dict[str, Any], variants: list[str]) -> list[str]:
 
 
 def _fields_table() -> list[str]:
-    from corr2cause.integrations.hf_export import EXPORT_FEATURES, FEATURE_DESCRIPTIONS
-
     out = ["| field | type | description |", "|---|---|---|"]
     for name, feature in EXPORT_FEATURES.items():
         if feature["_type"] == "ClassLabel":
@@ -218,6 +236,131 @@ def _fields_table() -> list[str]:
             kind = feature["dtype"]
         out.append(f"| `{name}` | {kind} | {FEATURE_DESCRIPTIONS[name]} |")
     return out
+
+
+def _example(result: ExportResult) -> list[str]:
+    if result.example is None:
+        return ["(The export holds no rows.)"]
+    return [
+        f"The first row of `{result.example_file}` (`label` and `label3` are class indices, "
+        "see *Fields*):",
+        "",
+        "```json",
+        json.dumps(result.example, indent=2, ensure_ascii=False),
+        "```",
+    ]
+
+
+def _valid_share(config: ConfigSummary) -> str:
+    """``X % of the items are valid (from a % at N = .. to b % at N = ..)``, from the rows."""
+    by_n: dict[int, list[int]] = {}
+    for split in config.splits:
+        for n, (rows, valid) in split.by_num_variables.items():
+            counts = by_n.setdefault(n, [0, 0])
+            counts[0], counts[1] = counts[0] + rows, counts[1] + valid
+    valid = sum(s.valid for s in config.splits)
+    text = f"{_pct(valid, config.rows)} % of the {config.rows:,} items of `{config.name}` are valid"
+    shares = {n: 100 * v / r for n, (r, v) in by_n.items() if r}
+    if len(shares) > 1:
+        low, high = min(shares, key=shares.__getitem__), max(shares, key=shares.__getitem__)
+        text += (
+            f" (from {shares[low]:.2f} % at N = {low} to {shares[high]:.2f} % at N = {high}, "
+            "see the table by N above)"
+        )
+    invalid = 100 - 100 * valid / config.rows if config.rows else 0.0
+    return (
+        text + f". Answering *invalid* to everything scores an accuracy of {invalid:.2f} % "
+        "and an F1 of 0, so report the F1 of the valid class, the paper's headline metric."
+    )
+
+
+def _shortcut_rows(result: ExportResult) -> list[str]:
+    out = [
+        "| config | later letter causes earlier: items | of them valid | earlier causes later: "
+        "items | of them valid |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for c in result.configs:
+        later = [sum(s.later_cause[k] for s in c.splits) for k in (0, 1)]
+        earlier = [sum(s.earlier_cause[k] for s in c.splits) for k in (0, 1)]
+        out.append(
+            f"| `{c.name}` | {later[0]:,} | {later[1]:,} ({_pct(later[1], later[0])} %) | "
+            f"{earlier[0]:,} | {earlier[1]:,} ({_pct(earlier[1], earlier[0])} %) |"
+        )
+    return out
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _shortcut_finding(result: ExportResult) -> str:
+    """Which configs the letter rule decides without error, read off the counts."""
+    sides: dict[str, list[str]] = {"later": [], "earlier": []}
+    for c in result.configs:
+        for side, attr in (("later", "later_cause"), ("earlier", "earlier_cause")):
+            rows = sum(getattr(s, attr)[0] for s in c.splits)
+            valid = sum(getattr(s, attr)[1] for s in c.splits)
+            if rows and not valid:
+                sides[side].append(c.name)
+    sentences = []
+    if sides["later"]:
+        sentences.append(
+            f"In {_names(sides['later'])} no hypothesis in which a later letter causes an "
+            'earlier one is valid: the rule "later letter causes earlier letter → invalid" is '
+            "never wrong there."
+        )
+    if sides["earlier"]:
+        sentences.append(
+            f"In {_names(sides['earlier'])} the rule is reversed: no hypothesis in which an "
+            "earlier letter causes a later one is valid."
+        )
+    if not sentences:
+        return "In this export the letters decide no directional hypothesis without error."
+    return " ".join(sentences)
+
+
+def _limitations(result: ExportResult) -> list[str]:
+    return [
+        f"- **Class imbalance.** {_valid_share(result.configs[0])}",
+        "- **The alphabetical shortcut** (SPEC §8). Every class is named through its "
+        "representative DAG, whose edges run from earlier to later letters, so the direction "
+        "of a causal hypothesis can be read off the letters. Directional hypotheses (`parent`, "
+        "`child`, `non-parent ancestor`, `non-child descendant`) counted on the exported rows:",
+        "",
+        *_shortcut_rows(result),
+        "",
+        _shortcut_finding(result) + " A fine-tuned model can learn this rule instead of "
+        "causal inference; the paper's refactorization (A, B, C, … → Z, Y, X, …) reverses it, "
+        "and the `relabel` variant of `corr2cause generate` removes it. Evaluate on "
+        "`perturbation_by_refactorization` (and `relabel`) before crediting a model with "
+        "causal reasoning; `corr2cause robustness` reports the drop.",
+        "- **Synthetic, templated language.** Premises and hypotheses come from a handful of "
+        "sentence templates over letter-named variables: the data tests formal reasoning, not "
+        "causal knowledge about the world, and the wording varies only as much as the "
+        "templates (and the paraphrase config) do.",
+        "- **Idealized assumptions.** The premise is given, not estimated: causal sufficiency "
+        "(no hidden variables), the Markov condition and faithfulness are assumed, and every "
+        "conditional independence is listed without statistical error.",
+        "- **Long inputs.** An N = 6 premise lists dozens of independencies (about 424 tokens "
+        "on average in the official data); models with short context windows must cut from "
+        "the left so that the hypothesis survives.",
+    ]
+
+
+def _license() -> list[str]:
+    return [
+        "MIT, the license of the `corr2cause` toolkit that generated the data. Every row is "
+        "computed by the toolkit from the benchmark's definitions (all DAGs, d-separation, the "
+        "relation definitions); no file or row of the official release is copied, so no "
+        "other license travels with the data. The sentence templates and the `input` format "
+        f"follow the paper ([arXiv 2306.05836]({PAPER_URL})) so that results stay comparable. "
+        f"The official release ([code]({OFFICIAL_CODE}), [data]({OFFICIAL_DATA})) declares no "
+        "license of its own (no license file in the repository, no `license` field on its "
+        "card); check its terms before mixing its files with these, and cite the paper when "
+        "you use either.",
+    ]
 
 
 def render_card(result: ExportResult) -> str:
@@ -248,6 +391,10 @@ def render_card(result: ExportResult) -> str:
         "states one causal relation between two of the variables. The label is **valid (1)** "
         "iff the relation holds in every DAG of the Markov equivalence class that the premise "
         "describes, and **invalid (0)** otherwise.",
+        "",
+        f"- **Paper:** [arXiv 2306.05836]({PAPER_URL}) (Jin et al., ICLR 2024)",
+        f"- **Official code:** <{OFFICIAL_CODE}>",
+        f"- **Official data:** <{OFFICIAL_DATA}>",
         "",
         "This copy was regenerated from first principles by the `corr2cause` toolkit "
         f"(version {manifest.get('version', __version__)}): {how_dags}, "
@@ -282,6 +429,10 @@ def render_card(result: ExportResult) -> str:
         "",
         *_fields_table(),
         "",
+        "## Example instance",
+        "",
+        *_example(result),
+        "",
         "## How it was generated",
         "",
         "```bash",
@@ -295,6 +446,11 @@ def render_card(result: ExportResult) -> str:
         *_provenance(manifest, variants),
         "",
         "Generation is deterministic: the same arguments and seed give the same bytes.",
+        "",
+        "**Source data and annotations.** No text was collected or written by people: the "
+        "causal graphs are enumerated, the premises and hypotheses are filled into the "
+        "paper's templates, and each label is computed exactly from the Markov equivalence "
+        "class (machine-generated annotations).",
         "",
         "## Known differences from the official release",
         "",
@@ -344,10 +500,13 @@ def render_card(result: ExportResult) -> str:
         )
     body += [
         "",
+        "## Limitations and known biases",
+        "",
+        *_limitations(result),
+        "",
         "## License",
         "",
-        "MIT, the license of the `corr2cause` toolkit that generated the data. The task, "
-        "its templates and its prompts come from the paper below; please cite it.",
+        *_license(),
         "",
         "## Citation",
         "",

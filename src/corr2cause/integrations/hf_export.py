@@ -41,7 +41,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +49,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corr2cause.atomic import staged_directory
+from corr2cause.dataset.manifest import load_manifest
 from corr2cause.dataset.readers import LABEL3_VALUES
+from corr2cause.errors import Corr2CauseError
+from corr2cause.evaluation.robustness import BACKWARD_RELATIONS, DIRECTIONAL_RELATIONS
+from corr2cause.integrations.hf_card import render_card
+from corr2cause.integrations.hf_schema import (
+    EXPORT_FEATURES,
+    EXPORT_SCHEMA,
+    ConfigSummary,
+    ExportResult,
+    SplitSummary,
+)
 from corr2cause.integrations.sources import (
-    LABEL_NAMES,
     config_for_variant,
     count_item_rows,
     has_item_tables,
@@ -79,150 +88,18 @@ _SPLIT_ORDER = ("train", "dev", "test")
 _VARIANT_ORDER = ("original", "paraphrase", "refactor")
 
 
-def _value(dtype: str) -> dict[str, Any]:
-    return {"dtype": dtype, "_type": "Value"}
+class ExportError(Corr2CauseError):
+    """A source that cannot be exported, or an export that would overwrite its own input."""
 
 
-def _class_label(names: tuple[str, ...]) -> dict[str, Any]:
-    return {"names": list(names), "_type": "ClassLabel"}
-
-
-EXPORT_FEATURES: dict[str, dict[str, Any]] = {
-    "id": _value("string"),
-    "input": _value("string"),
-    "label": _class_label(LABEL_NAMES),
-    "num_variables": _value("int8"),
-    "template": _value("string"),
-    "premise": _value("string"),
-    "hypothesis": _value("string"),
-    "relation": _value("string"),
-    "node_i": _value("string"),
-    "node_j": _value("string"),
-    "label3": _class_label(LABEL3_VALUES),
-    "fraction": _value("float64"),
-    "mec_id": _value("string"),
-    "variant": _value("string"),
-}
-"""Exported columns in order, as ``datasets.Features.to_dict()`` writes them."""
-
-FEATURE_DESCRIPTIONS: dict[str, str] = {
-    "id": "stable item id: `n{N}-m{class}/{X}-{Y}/{relation}`",
-    "input": 'official model input: `"Premise: {premise}\\nHypothesis: {hypothesis}"`',
-    "label": "1 = valid (the relation holds in every DAG of the class), 0 = invalid",
-    "num_variables": "number of variables N of the premise",
-    "template": "official template id (`parent`, `non-parent ancestor`, ...)",
-    "premise": "the premise: correlations and every conditional independence",
-    "hypothesis": "the hypothesis sentence",
-    "relation": "relation the hypothesis states (same ids as `template`)",
-    "node_i": "first variable of the pair, as named in the text",
-    "node_j": "second variable of the pair, as named in the text",
-    "label3": "3-class label: holds in all (entailment), some (neutral) or no (contradiction) "
-    "member DAG",
-    "fraction": "share of the class's member DAGs in which the relation holds",
-    "mec_id": "Markov equivalence class (one premise per class)",
-    "variant": "generator variant (`original`, `paraphrase`, `refactor`, `relabel`)",
-}
-"""One line per exported column, for the dataset card."""
-
-_ARROW_TYPES = {"string": pa.string(), "int8": pa.int8(), "float64": pa.float64()}
-
-
-def _export_schema() -> pa.Schema:
-    fields = []
-    for name, feature in EXPORT_FEATURES.items():
-        if feature["_type"] == "ClassLabel":
-            fields.append(pa.field(name, pa.int64()))
-        else:
-            fields.append(pa.field(name, _ARROW_TYPES[feature["dtype"]]))
-    metadata = {"huggingface": json.dumps({"info": {"features": EXPORT_FEATURES}})}
-    return pa.schema(fields, metadata=metadata)
-
-
-EXPORT_SCHEMA = _export_schema()
-"""Arrow schema of every shard, with the ``huggingface`` feature metadata."""
-
-
-@dataclass
-class SplitSummary:
-    """What was written for one split of one config.
-
-    Attributes
-    ----------
-    name : str
-        Hugging Face split name (``train``, ``validation``, ``test``).
-    rows, valid : int
-        Items, and items labeled valid.
-    num_bytes : int
-        Size of the rows as Arrow data in memory (what ``datasets`` records as the split's
-        ``num_bytes``).
-    download_size : int
-        Size of the Parquet shards on disk.
-    files : list of str
-        Shard paths relative to the export folder.
-    by_num_variables : dict
-        ``{N: [rows, valid]}``.
-    """
-
-    name: str
-    rows: int = 0
-    valid: int = 0
-    num_bytes: int = 0
-    download_size: int = 0
-    files: list[str] = field(default_factory=list)
-    by_num_variables: dict[int, list[int]] = field(default_factory=dict)
-
-
-@dataclass
-class ConfigSummary:
-    """One exported config.
-
-    Attributes
-    ----------
-    name : str
-        Config name (``default``, ``perturbation_by_paraphrasing``, ...).
-    variant : str
-        Generator variant it was made from.
-    description : str
-        The generator's one-line description of the variant.
-    splits : list of SplitSummary
-        Non-empty splits in ``train, validation, test`` order.
-    """
-
-    name: str
-    variant: str
-    description: str
-    splits: list[SplitSummary]
-
-    @property
-    def rows(self) -> int:
-        """Items over all splits."""
-        return sum(s.rows for s in self.splits)
-
-
-@dataclass
-class ExportResult:
-    """Summary of an export, also rendered into the dataset card.
-
-    Attributes
-    ----------
-    out_dir : Path
-        The export folder.
-    configs : list of ConfigSummary
-        ``default`` first, then the other official configs, then the rest.
-    manifest : dict
-        The generator's ``manifest.json``.
-    """
-
-    out_dir: Path
-    configs: list[ConfigSummary]
-    manifest: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly summary: ``{config: {split: {rows, valid, files}}}``."""
-        return {
-            c.name: {s.name: {"rows": s.rows, "valid": s.valid, "files": s.files} for s in c.splits}
-            for c in self.configs
-        }
+def _refuse_self_overwrite(source: Path, out_dir: Path) -> None:
+    """No export may replace (or live inside) its own source, even with ``overwrite``."""
+    src, dst = source.resolve(), out_dir.resolve()
+    if src == dst or src in dst.parents or dst in src.parents:
+        raise ExportError(
+            f"{out_dir}: the export would overwrite its own source {source}; "
+            "choose an --out outside the source folder"
+        )
 
 
 def _source_variants(source: Path, manifest: dict[str, Any]) -> list[str]:
@@ -250,10 +127,10 @@ def _to_export(table: pa.Table, path: Path) -> pa.Table:
     premise, hypothesis = _text(table, "premise"), _text(table, "hypothesis")
     label = table.column("label").cast(pa.int64())
     if table.num_rows and (pc.min(label).as_py() < 0 or pc.max(label).as_py() > 1):
-        raise ValueError(f"{path}: label values outside 0/1")
+        raise ExportError(f"{path}: label values outside 0/1")
     label3 = pc.index_in(_text(table, "label3"), value_set=pa.array(LABEL3_VALUES))
     if label3.null_count:
-        raise ValueError(f"{path}: label3 values outside {', '.join(LABEL3_VALUES)}")
+        raise ExportError(f"{path}: label3 values outside {', '.join(LABEL3_VALUES)}")
     columns = {
         "id": _text(table, "id"),
         "input": pc.binary_join_element_wise(
@@ -371,10 +248,8 @@ def export_hf(
     FileExistsError
         If ``out_dir`` is not empty and ``overwrite`` is false.
     """
-    from corr2cause.integrations.hf_card import render_card
-
     if max_shard_rows < 1:
-        raise ValueError("max_shard_rows must be at least 1")
+        raise ExportError("max_shard_rows must be at least 1")
     source = Path(source)
     manifest_path = source / "manifest.json"
     if not source.is_dir():
@@ -383,13 +258,11 @@ def export_hf(
         raise FileNotFoundError(
             f"{manifest_path}: not found; is {source} a folder written by `corr2cause generate`?"
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{manifest_path}: invalid JSON: {exc}") from None
+    manifest = load_manifest(manifest_path)
+    _refuse_self_overwrite(source, Path(out_dir))
     variants = _source_variants(source, manifest)
     if not variants:
-        raise ValueError(
+        raise ExportError(
             f"{source}: no variant folder with item tables (items.parquet, items.jsonl or "
             "items/); regenerate with --format csv,parquet"
         )
@@ -409,7 +282,7 @@ def export_hf(
                 splits = _text(chunk, "split")
                 unknown = set(pc.unique(splits).to_pylist()) - set(_SPLIT_ORDER)
                 if unknown:
-                    raise ValueError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
+                    raise ExportError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
                 exported = _to_export(chunk, source / variant)
                 for split in _SPLIT_ORDER:
                     part = exported.filter(pc.equal(splits, split))
@@ -432,7 +305,14 @@ def export_hf(
             configs.append(
                 ConfigSummary(name, variant, str(descriptions.get(variant, "")), splits_out)
             )
-        result = ExportResult(out_dir=out_dir, configs=configs, manifest=manifest)
+        example_file = _example_file(configs)
+        result = ExportResult(
+            out_dir=out_dir,
+            configs=configs,
+            manifest=manifest,
+            example=_first_row(stage / example_file) if example_file else None,
+            example_file=example_file,
+        )
         (stage / "generation_manifest.json").write_text(
             json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
         )
@@ -454,3 +334,30 @@ def _count(summary: SplitSummary, table: pa.Table) -> None:
         counts = summary.by_num_variables.setdefault(int(n), [0, 0])
         counts[0] += int(rows)
         counts[1] += int(valid)
+    relation = _text(table, "relation")
+    directional = pc.is_in(relation, value_set=pa.array(DIRECTIONAL_RELATIONS))
+    backward = pc.is_in(relation, value_set=pa.array(BACKWARD_RELATIONS))
+    node_i, node_j = _text(table, "node_i"), _text(table, "node_j")
+    cause = pc.if_else(backward, node_j, node_i)
+    effect = pc.if_else(backward, node_i, node_j)
+    later = pc.greater(cause, effect)
+    label = table.column("label")
+    for side, mask in (
+        (summary.later_cause, pc.and_(directional, later)),
+        (summary.earlier_cause, pc.and_(directional, pc.invert(later))),
+    ):
+        side[0] += int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+        side[1] += int(pc.sum(pc.if_else(mask, label, 0)).as_py() or 0)
+
+
+def _example_file(configs: list[ConfigSummary]) -> str | None:
+    """The first shard of the first config's test split (else its first split)."""
+    if not configs or not configs[0].splits:
+        return None
+    splits = {s.name: s for s in configs[0].splits}
+    chosen = splits.get("test", configs[0].splits[0])
+    return chosen.files[0] if chosen.files else None
+
+
+def _first_row(path: Path) -> dict[str, Any]:
+    return dict(pq.ParquetFile(path).read_row_group(0).slice(0, 1).to_pylist()[0])

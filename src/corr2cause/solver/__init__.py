@@ -45,7 +45,7 @@ from corr2cause.solver.parse import (
     split_input,
 )
 from corr2cause.solver.reconstruct import Reconstruction, RelationTable, reconstruct
-from corr2cause.solver.records import Record, RecordError, read_records
+from corr2cause.solver.records import Record, RecordError, prediction, read_records
 from corr2cause.solver.solution import Solution, Solver
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "audit_records",
     "parse_hypothesis",
     "parse_premise",
+    "prediction",
     "read_records",
     "reconstruct",
     "split_input",

@@ -306,9 +306,16 @@ def audit_file(
     *,
     solver: Solver | None = None,
     progress: Callable[[int, int], None] | None = None,
+    split: str | None = None,
+    variant: str | None = None,
 ) -> AuditReport:
-    """Read a labeled CSV or JSONL file and audit it (see :func:`audit_records`)."""
-    return audit_records(read_records(path), source=str(path), solver=solver, progress=progress)
+    """Read labeled items from any location and audit them (see :func:`audit_records`).
+
+    ``path`` is anything :func:`corr2cause.dataset.store.open_dataset` accepts; ``split`` and
+    ``variant`` select part of a folder (default: every row of the default variant).
+    """
+    records = read_records(path, split=split, variant=variant)
+    return audit_records(records, source=str(path), solver=solver, progress=progress)
 
 
 def write_errata(report: AuditReport, path: str | os.PathLike[str]) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from corr2cause.causal.d_separation import Statement
+from corr2cause.dataset.readers import split_input as dataset_split_input
 from corr2cause.dataset.templates import (
     CONDITIONAL_INDEPENDENCE_TEMPLATE,
     CORRELATION_TEMPLATE,
@@ -413,6 +414,9 @@ def parse_hypothesis(text: str, names: Sequence[str]) -> ParsedHypothesis:
 def split_input(text: str) -> tuple[str, str]:
     """Split the official ``input`` field ``"Premise: ...\\nHypothesis: ..."``.
 
+    The rule is :func:`corr2cause.dataset.readers.split_input` (the last ``Hypothesis:``
+    line); this wrapper reports a missing hypothesis as a :class:`ParseError`.
+
     Returns
     -------
     premise, hypothesis : str
@@ -425,15 +429,10 @@ def split_input(text: str) -> tuple[str, str]:
     """
     if not isinstance(text, str):
         raise ParseError(f"an input must be a string, not {type(text).__name__}")
-    premise, sep, hypothesis = text.partition("\nHypothesis:")
-    if not sep:
-        premise, sep, hypothesis = text.rpartition("Hypothesis:")
-    if not sep:
+    try:
+        return dataset_split_input(text)
+    except ValueError:
         first = _first_sentence(text)
         raise ParseError(
             f"the input starting {first[:80]!r} has no 'Hypothesis:' part", sentence=first
-        )
-    premise = premise.strip()
-    if premise[:8].lower() == "premise:":
-        premise = premise[8:].lstrip()
-    return premise, hypothesis.strip()
+        ) from None

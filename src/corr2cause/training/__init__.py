@@ -1,12 +1,20 @@
-"""Fine-tuning sequence classifiers on Corr2Cause and the paper's robustness experiment.
+"""Fine-tuning sequence classifiers on Corr2Cause.
 
 * :func:`finetune` / :class:`FinetuneConfig` - the paper's recipe (AdamW, inverse-frequency
-  class weights, best dev-F1 checkpoint) with transformers' Trainer, resumable, CPU or GPU;
-* :func:`run_robustness` - evaluate one model on the test split of every dataset variant
-  (original, paraphrase, refactor, ...) and report the drops and the alphabetical shortcut.
+  class weights, best dev-F1 checkpoint) with transformers' Trainer, resumable, CPU or GPU.
+
+The robustness experiment only evaluates a model, so it lives in
+:mod:`corr2cause.evaluation.robustness`; ``corr2cause.training.run_robustness``,
+``RobustnessError`` and ``shortcut_analysis`` still resolve there, with a
+``DeprecationWarning``.
 
 torch and transformers are imported only when a model is trained or loaded.
 """
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
 
 from corr2cause.training.finetune import (
     FinetuneConfig,
@@ -17,17 +25,28 @@ from corr2cause.training.finetune import (
     load_split,
     stratified_subset,
 )
-from corr2cause.training.robustness import RobustnessError, run_robustness, shortcut_analysis
 
 __all__ = [
     "FinetuneConfig",
     "FinetuneError",
-    "RobustnessError",
     "class_weights",
     "default_model_path",
     "finetune",
     "load_split",
-    "run_robustness",
-    "shortcut_analysis",
     "stratified_subset",
 ]
+
+_MOVED_TO_EVALUATION = frozenset({"RobustnessError", "run_robustness", "shortcut_analysis"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_EVALUATION:
+        warnings.warn(
+            f"corr2cause.training.{name} moved to corr2cause.evaluation.robustness.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from corr2cause.evaluation import robustness
+
+        return getattr(robustness, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

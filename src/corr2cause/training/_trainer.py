@@ -10,7 +10,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,9 +30,7 @@ from transformers import (
 
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.evaluation.metrics import confusion_counts, scores
-
-if TYPE_CHECKING:
-    from corr2cause.training.finetune import FinetuneConfig
+from corr2cause.training.config import CHECKPOINT_DIR, ID2LABEL, FinetuneConfig, FinetuneError
 
 __all__ = [
     "EncodedDataset",
@@ -83,7 +81,7 @@ class WeightedLossTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
-class EncodedDataset(torch.utils.data.Dataset):
+class EncodedDataset(torch.utils.data.Dataset[dict[str, Any]]):
     """Tokenized items: ``input_ids``, ``attention_mask`` (and ``token_type_ids``), ``labels``."""
 
     def __init__(self, encodings: dict[str, list[list[int]]], labels: Sequence[int]) -> None:
@@ -169,8 +167,6 @@ def load_model_and_tokenizer(config: FinetuneConfig) -> tuple[Any, Any, dict[str
     tuple
         ``(model, tokenizer, info)``; ``info`` describes the base model.
     """
-    from corr2cause.training.finetune import ID2LABEL, FinetuneError
-
     path = str(config.model)
     transformers.set_seed(config.seed)  # the new head's initialisation
     try:
@@ -253,13 +249,11 @@ def build_trainer(
     dev_set = _encode(tokenizer, dev, config.max_length)
     use_cuda = config.device != "cpu" and torch.cuda.is_available()
     if config.device == "cuda" and not use_cuda:
-        from corr2cause.training.finetune import FinetuneError
-
         raise FinetuneError("--device cuda: no CUDA GPU is available")
     steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
     interval = config.eval_steps or steps_per_epoch
     args = TrainingArguments(
-        output_dir=str(Path(config.out) / "checkpoints"),
+        output_dir=str(Path(config.out) / CHECKPOINT_DIR),
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=max(config.batch_size, 16),
         learning_rate=config.lr,

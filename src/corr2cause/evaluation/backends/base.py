@@ -21,8 +21,6 @@ Contract (checked for every backend, fakes included, by the shared conformance t
 
 from __future__ import annotations
 
-from corr2cause.errors import Corr2CauseError
-
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -31,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from corr2cause.dataset.readers import EvalItem
+from corr2cause.errors import Corr2CauseError
 
 __all__ = [
     "CACHE_KEY_VERSION",

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +47,8 @@ from typing import Any
 
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_text
-from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.store import StoreError, open_dataset, read_items, variant_for_config
 from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.metrics import METRIC_NAMES, confusion_counts, scores
 
@@ -93,10 +93,10 @@ def _variant_key(name: str) -> tuple[int, str]:
 
 
 def discover_variants(data: str | Path) -> dict[str, Path]:
-    """The variant folders of a generated dataset, in report order.
+    """The variant folders of a generated dataset (or an export's configs), in report order.
 
-    A variant folder is a subfolder holding ``items.parquet``, ``test.csv`` or the
-    normalized layout's ``items/`` and ``premises/`` folders.
+    ``data`` is a generated root of either layout or a Hugging Face export, opened with
+    :func:`corr2cause.dataset.store.open_dataset`.
 
     Raises
     ------
@@ -106,48 +106,35 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
     root = Path(data)
     if not root.is_dir():
         raise RobustnessError(f"{root}: no such dataset folder")
-    found = {
-        p.name: p
-        for p in root.iterdir()
-        if p.is_dir()
-        and (
-            (p / "items.parquet").is_file()
-            or (p / "test.csv").is_file()
-            or ((p / "items").is_dir() and (p / "premises").is_dir())
-        )
-    }
-    if not found:
+    try:
+        dataset = open_dataset(root)
+    except StoreError:
+        dataset = None
+    if dataset is None or dataset.kind not in ("root", "hf-export"):
         raise RobustnessError(
             f"{root}: no variant folders (subfolders with items.parquet or test.csv); "
             "generate them with `corr2cause generate --variant original,paraphrase,refactor`"
         )
+    found = {
+        variant_for_config(name) if dataset.kind == "hf-export" else name: dataset.variant_path(
+            name
+        )
+        for name in dataset.variants
+    }
     return {name: found[name] for name in sorted(found, key=_variant_key)}
 
 
 def load_test_items(folder: str | Path) -> list[EvalItem]:
-    """The test items of one variant folder.
+    """The test items of one variant folder (or export config), through the dataset store.
 
-    Prefers the rich tables, whose item ids are shared by all variants: ``items.parquet``
-    (flat layout; only its test rows are read) or the ``items/`` + ``premises/`` part files
-    of the normalized layout, both through :func:`corr2cause.dataset.readers.read_items`.
-    Falls back to ``test.csv`` (ids then depend on the row and its text).
+    The rich tables are preferred, whose item ids are shared by all variants; a folder with only
+    the official CSVs falls back to ``test.csv`` (ids then depend on the row and its text).
     """
     folder = Path(folder)
-    table_path = folder / "items.parquet"
-    if table_path.is_file():
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(table_path, filters=[("split", "==", "test")])
-        with tempfile.TemporaryDirectory(prefix="c2c-robustness-") as tmp:
-            subset = Path(tmp) / "test.parquet"
-            pq.write_table(table, subset)
-            items = read_items(subset)
-    elif (folder / "items").is_dir() and (folder / "premises").is_dir():
+    try:
         items = read_items(folder, split="test")
-    elif (folder / "test.csv").is_file():
-        items = read_items(folder / "test.csv")
-    else:
-        raise RobustnessError(f"{folder}: no items.parquet, items/ + premises/ or test.csv")
+    except StoreError as exc:
+        raise RobustnessError(str(exc)) from None
     if not items:
         raise RobustnessError(f"{folder}: the test split is empty")
     return items
@@ -326,7 +313,8 @@ def run_robustness(
     corr2cause.evaluation.BackendError
         If the model cannot be loaded.
     """
-    from corr2cause.evaluation import evaluate, load_backend
+    from corr2cause.evaluation.backends import load_backend
+    from corr2cause.evaluation.runner import evaluate
 
     found = discover_variants(data)
     if variants:

@@ -18,7 +18,7 @@ import pytest
 from corr2cause.dataset.readers import EvalItem, read_items
 from corr2cause.evaluation.backends import register_backend
 from corr2cause.evaluation.backends.base import Backend, Request, Response
-from corr2cause.training.robustness import (
+from corr2cause.evaluation.robustness import (
     BACKWARD_RELATIONS,
     DIRECTIONAL_RELATIONS,
     RobustnessError,
@@ -207,3 +207,14 @@ def test_a_trained_classifier_runs_through_the_report(
                  "predictions.jsonl").open()]  # fmt: skip
         assert row["n"] == len(preds) == 30 and row["request_failures"] == 0
         assert row["predicted_valid"] == sum(preds)
+
+
+def test_the_old_training_names_still_resolve_with_a_warning():
+    import corr2cause.evaluation.robustness as robustness
+    import corr2cause.training as training
+
+    for name in ("RobustnessError", "run_robustness", "shortcut_analysis"):
+        with pytest.warns(DeprecationWarning, match=f"evaluation.robustness.{name}"):
+            assert getattr(training, name) is getattr(robustness, name)
+    with pytest.raises(AttributeError):
+        _ = training.no_such_name
