@@ -117,7 +117,7 @@ def _config(dataset_dir: Path, out: Path, model: Path, **kw):
 
 @pytest.mark.slow
 def test_sft_two_steps(dataset_dir: Path, tiny_lm: Path, tmp_path: Path) -> None:
-    from corr2cause.training.sft import train_causal_lm
+    from corr2cause.training.causal_lm import train_causal_lm
 
     summary = train_causal_lm(_config(dataset_dir, tmp_path / "sft", tiny_lm))
     assert summary["steps"] == 2 and summary["method"] == "sft" and summary["examples"] == 8
@@ -130,7 +130,7 @@ def test_sft_two_steps(dataset_dir: Path, tiny_lm: Path, tmp_path: Path) -> None
 @pytest.mark.slow
 def test_grpo_two_steps_with_lora(dataset_dir: Path, tiny_lm: Path, tmp_path: Path) -> None:
     pytest.importorskip("peft")
-    from corr2cause.training.sft import train_causal_lm
+    from corr2cause.training.causal_lm import train_causal_lm
 
     config = _config(
         dataset_dir,
@@ -181,7 +181,8 @@ def test_sft_resumes_from_its_checkpoint(dataset_dir: Path, tiny_lm: Path, tmp_p
 
 
 def test_bad_settings(dataset_dir: Path, tmp_path: Path) -> None:
-    from corr2cause.training.sft import CausalLMConfig, train_causal_lm
+    from corr2cause.training.causal_lm import train_causal_lm
+    from corr2cause.training.sft import CausalLMConfig
 
     with pytest.raises(Corr2CauseError, match="not a local Hugging Face model"):
         train_causal_lm(CausalLMConfig(data=str(dataset_dir), out=str(tmp_path), model="nope"))

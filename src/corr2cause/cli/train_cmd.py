@@ -83,7 +83,8 @@ def finetune(
 ) -> None:
     """Fine-tune a classifier (paper's recipe) or a causal LM (sft, grpo); rerun to resume."""
     if method in ("sft", "grpo"):
-        from corr2cause.training.sft import CausalLMConfig, train_causal_lm
+        from corr2cause.training.causal_lm import train_causal_lm
+        from corr2cause.training.sft import CausalLMConfig
 
         if model is None:
             raise fail("--method sft|grpo needs --model: a local causal-LM folder")

@@ -55,7 +55,7 @@ from corr2cause.training.finetune import (
 )
 from corr2cause.training.sft_data import SftExportConfig, build_examples
 
-__all__ = ["METHODS", "CausalLMConfig", "load_examples", "train_causal_lm", "train_sft"]
+__all__ = ["METHODS", "CausalLMConfig", "load_examples", "train_sft"]
 
 METHODS = ("sft", "grpo")
 """Causal-LM training methods (``classifier`` is :func:`corr2cause.training.finetune`)."""
@@ -393,14 +393,3 @@ def train_sft(
         On bad settings, a missing model or split, or an unusable output folder.
     """
     return run_trainer(config, _build_sft, overwrite=overwrite, callbacks=callbacks)
-
-
-def train_causal_lm(
-    config: CausalLMConfig, *, overwrite: bool = False, callbacks: Sequence[Any] = ()
-) -> dict[str, Any]:
-    """Train with ``config.method`` (``sft`` or ``grpo``)."""
-    if config.method == "grpo":
-        from corr2cause.training.grpo import train_grpo
-
-        return train_grpo(config, overwrite=overwrite, callbacks=callbacks)
-    return train_sft(config, overwrite=overwrite, callbacks=callbacks)
