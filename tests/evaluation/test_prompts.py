@@ -95,7 +95,7 @@ def test_bad_templates_name_the_file(tmp_path: Path, body: str, message: str) ->
 
 
 def test_unknown_prompt_name() -> None:
-    with pytest.raises(PromptError, match="built-in: cot, direct"):
+    with pytest.raises(PromptError, match="built-in: cot, derive, direct"):
         load_prompt("nope")
     with pytest.raises(PromptError, match="no such prompt file"):
         load_prompt("missing.toml")

@@ -141,6 +141,87 @@ def relation_holds(parents: Parents, relation: str, x: int, y: int) -> bool:
     return RelationEvaluator(parents).holds(relation, x, y)
 
 
+TEXTBOOK_RELATION_MEANINGS: Final[dict[str, str]] = {
+    "parent": "the edge x -> y",
+    "non-parent ancestor": "a directed path x -> ... -> y through a mediator, and no edge x -> y",
+    "child": "the edge y -> x",
+    "non-child descendant": "a directed path y -> ... -> x through a mediator, and no edge y -> x",
+    "has_collider": "a common child: some k with x -> k and y -> k",
+    "has_confounder": "a common parent: some k with k -> x and k -> y",
+}
+"""The *textbook* reading of each relation id (Corr2Cause++ wording), one line each.
+
+Corr2Cause++ (M. Englberger, github MarkusEnglberger/Corr2Cause_PP) words its hypotheses "a
+common child", "a common parent" and "through some mediator(s) but not directly". Read literally,
+each is *stricter* than SPEC section 2: ``x -> m -> k <- y`` has a collider ``k`` (node-disjoint
+directed paths into ``k``) but no common child; ``k -> m -> x`` plus ``k -> y`` has a confounder
+but no common parent; and ``x -> m -> y`` plus ``x -> y`` makes ``x`` a non-parent ancestor of
+``y`` in SPEC terms, but not a cause "not directly". Every textbook relation implies its SPEC
+relation, never the reverse.
+"""
+
+
+def textbook_pair_vector(parents: Parents, x: int, y: int) -> tuple[bool, ...]:
+    """All six relations for ``(x, y)`` under the *textbook* reading, in :data:`RELATIONS` order.
+
+    Parameters
+    ----------
+    parents : tuple of int
+        The DAG as parent bitmasks.
+    x, y : int
+        Two distinct nodes.
+
+    Returns
+    -------
+    tuple of bool
+        ``parent``, ``non-parent ancestor`` (a directed path with a mediator and no edge
+        ``x -> y``), ``child``, ``non-child descendant``, ``has_collider`` (a common child) and
+        ``has_confounder`` (a common parent); see :data:`TEXTBOOK_RELATION_MEANINGS`.
+
+    Examples
+    --------
+    >>> g = (0, 0b001, 0b011)  # A -> B -> C and A -> C
+    >>> textbook_pair_vector(g, 0, 2)  # A is a parent of C, so not an ancestor "not directly"
+    (True, False, False, False, False, False)
+    >>> textbook_pair_vector(g, 0, 1)[4]  # C is a common child of A and B
+    True
+    """
+    if x == y:
+        raise ValueError("a relation needs two distinct nodes")
+    ch = children_masks(parents)
+    x_to_y = bool(parents[y] >> x & 1)
+    y_to_x = bool(parents[x] >> y & 1)
+    # a strict descendant reached through a child other than the target itself
+    via_x = reachable(ch, ch[x] & ~(1 << y)) | (ch[x] & ~(1 << y))
+    via_y = reachable(ch, ch[y] & ~(1 << x)) | (ch[y] & ~(1 << x))
+    others = ~((1 << x) | (1 << y))
+    return (
+        x_to_y,
+        bool(via_x >> y & 1) and not x_to_y,
+        y_to_x,
+        bool(via_y >> x & 1) and not y_to_x,
+        bool(ch[x] & ch[y] & others),
+        bool(parents[x] & parents[y] & others),
+    )
+
+
+def textbook_relation_holds(parents: Parents, relation: str, x: int, y: int) -> bool:
+    """Whether ``relation`` holds for ``(x, y)`` under the textbook reading.
+
+    Examples
+    --------
+    >>> textbook_relation_holds((0, 0b001, 0b010), "non-parent ancestor", 0, 2)  # A -> B -> C
+    True
+    """
+    try:
+        r = RELATIONS.index(relation)
+    except ValueError:
+        raise ValueError(
+            f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}"
+        ) from None
+    return textbook_pair_vector(parents, x, y)[r]
+
+
 def count_items(
     members: list[Parents] | tuple[Parents, ...], items: list[tuple[int, int, int]]
 ) -> list[int]:

@@ -121,6 +121,7 @@ from corr2cause.cli import (  # noqa: E402
     evaluate_cmd,
     export_cmd,
     pipeline_cmd,
+    reasoning_cmd,
     serve_cmd,
     solve_cmd,
     stories_cmd,
@@ -142,6 +143,9 @@ app.command("finetune")(train_cmd.finetune)
 app.command("robustness")(train_cmd.robustness)
 app.command("pipeline")(pipeline_cmd.pipeline)
 app.command("stories")(stories_cmd.stories)
+app.command("export-sft")(reasoning_cmd.export_sft)
+app.command("rationale")(reasoning_cmd.rationale)
+app.command("audit-ccpp")(reasoning_cmd.audit_ccpp)
 
 
 def main() -> None:

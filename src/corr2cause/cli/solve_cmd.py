@@ -35,7 +35,8 @@ def solve(
         bool,
         typer.Option(
             "--explain",
-            help="Single item: print a readable explanation. File: add it to each record.",
+            help="Single item: print a readable explanation and the gold PC rationale. File: "
+            "add both ('explanation', 'rationale') to each record.",
         ),
     ] = False,
     strict: Annotated[
@@ -63,7 +64,11 @@ def solve(
     if premise is not None:
         sol = solver.solve(premise, hypothesis or "")
         if explain:
+            from corr2cause.solver.rationale import solution_rationale
+
             typer.echo(sol.explanation())
+            typer.echo("\nGold rationale (PC algorithm, templates v1):")
+            typer.echo(solution_rationale(sol).text)
             return
         _emit([json.dumps(sol.to_dict())], output)
         return

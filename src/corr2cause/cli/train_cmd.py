@@ -65,8 +65,59 @@ def finetune(
         bool, typer.Option(help="Discard a previous run in --out (else it is resumed).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="classifier (paper's recipe) | sft | grpo (causal LMs; see docs/training.md).",
+        ),
+    ] = "classifier",
+    target: Annotated[
+        str, typer.Option(help="sft: 'rationale' (gold derivation + answer) or 'answer'.")
+    ] = "rationale",
+    lora: Annotated[str, typer.Option(help="sft/grpo: LoRA adapter auto | on | off.")] = "auto",
+    num_generations: Annotated[int, typer.Option(help="grpo: completions per prompt.")] = 8,
+    max_completion_length: Annotated[
+        int, typer.Option(help="grpo: token limit of a sampled completion.")
+    ] = 2048,
 ) -> None:
-    """Fine-tune a sequence classifier (paper's recipe); rerun the same command to resume."""
+    """Fine-tune a classifier (paper's recipe) or a causal LM (sft, grpo); rerun to resume."""
+    if method in ("sft", "grpo"):
+        from corr2cause.training.causal_lm import train_causal_lm
+        from corr2cause.training.sft import CausalLMConfig
+
+        if model is None:
+            raise fail("--method sft|grpo needs --model: a local causal-LM folder")
+        summary = train_causal_lm(
+            CausalLMConfig(
+                data=str(data),
+                out=str(out),
+                model=model,
+                method=method,
+                target=target,
+                max_train=max_train,
+                epochs=epochs,
+                max_steps=max_steps,
+                lr=lr,
+                batch_size=batch_size,
+                max_length=max_length,
+                seed=seed,
+                num_generations=num_generations,
+                max_completion_length=max_completion_length,
+                lora=lora,
+                device=device,
+                keep_checkpoints=keep_checkpoints,
+            ),
+            overwrite=overwrite,
+        )
+        err_console.print(
+            f"saved {out}: {method} on {summary['examples']:,} examples, {summary['steps']} "
+            f"steps on {summary['device']} (LoRA: {summary['lora']})",
+            highlight=False,
+        )
+        return
+    if method != "classifier":
+        raise fail(f"--method must be classifier, sft or grpo, not {method!r}")
     from corr2cause.training.finetune import FinetuneConfig
     from corr2cause.training.finetune import finetune as run_finetune
 

@@ -154,7 +154,8 @@ def prediction(record: Record, solver: Solver, *, explain: bool = False) -> dict
     ``index`` and ``line`` locate the item, ``id`` and ``gold`` are copied when the file has
     them, then come the fields of :meth:`~corr2cause.solver.Solution.to_dict` (label,
     label3, fraction, relation, CPDAG, witness graphs) and, with ``explain``, the readable
-    explanation. An item the solver cannot decide gets ``error`` and ``error_type`` instead.
+    explanation and the gold PC ``rationale`` (:mod:`corr2cause.solver.rationale`). An item
+    the solver cannot decide gets ``error`` and ``error_type`` instead.
     """
     from corr2cause.solver.errors import SolverError
 
@@ -169,5 +170,8 @@ def prediction(record: Record, solver: Solver, *, explain: bool = False) -> dict
         return head | {"error": str(err), "error_type": type(err).__name__}
     out = head | sol.to_dict()
     if explain:
+        from corr2cause.solver.rationale import solution_rationale
+
         out["explanation"] = sol.explanation()
+        out["rationale"] = solution_rationale(sol).text
     return out

@@ -320,6 +320,20 @@ def _prepare_out(out: Path, config: FinetuneConfig, *, overwrite: bool) -> bool:
     return True
 
 
+def _save_final(trainer: Any, tokenizer: Any, out: Path, *, keep_checkpoints: bool) -> None:
+    """Save model and tokenizer into ``out`` via a staging folder; drop the checkpoints."""
+    stage = out / ".model.partial"
+    if stage.exists():
+        shutil.rmtree(stage)
+    trainer.save_model(str(stage))
+    tokenizer.save_pretrained(str(stage))
+    for path in stage.iterdir():
+        os.replace(path, out / path.name)
+    stage.rmdir()
+    if not keep_checkpoints:
+        shutil.rmtree(out / CHECKPOINT_DIR, ignore_errors=True)
+
+
 def _last_checkpoint(folder: Path) -> Path | None:
     """The checkpoint with the highest step that was completely written, if any."""
     best: tuple[int, Path] | None = None
@@ -461,16 +475,7 @@ def finetune(
     ]
     best = max(dev_curve, key=lambda e: e["eval_f1"]) if dev_curve else None
 
-    stage = out / ".model.partial"
-    if stage.exists():
-        shutil.rmtree(stage)
-    trainer.save_model(str(stage))
-    tokenizer.save_pretrained(str(stage))
-    for path in stage.iterdir():
-        os.replace(path, out / path.name)
-    stage.rmdir()
-    if not config.keep_checkpoints:
-        shutil.rmtree(out / CHECKPOINT_DIR, ignore_errors=True)
+    _save_final(trainer, tokenizer, out, keep_checkpoints=config.keep_checkpoints)
 
     timings["total_s"] = round(time.perf_counter() - started_wall, 3)
     label_counts = Counter(item.label for item in train)
