@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 from typer.testing import CliRunner
 
+import oracle
 from corr2cause.cli.app import app
 
 runner = CliRunner()
@@ -25,8 +27,19 @@ def test_pipeline_generates_evaluates_and_reuses(tmp_path, monkeypatch):
     }
     by = {(r["variant"], r["model"]): r for r in rows}
     for v in ("original", "paraphrase", "refactor"):
-        assert by[(v, "oracle")]["f1"] == 100.0, "the exact solver agrees with the generator"
+        # the gold labels themselves are checked against the independent oracle first, so
+        # "oracle F1 = 100" means the solver is right, not only that it agrees with the generator
+        with open(out / "data" / v / "test.csv", newline="", encoding="utf-8") as fh:
+            test_rows = list(csv.DictReader(fh))
+        gold = [int(r["label"]) for r in test_rows]
+        assert gold == [oracle.verdict(*oracle.split_input(r["input"])).label for r in test_rows]
+        valid = sum(gold)
+        assert 0 < valid < len(gold)
+        assert by[(v, "oracle")]["n"] == len(gold)
+        assert by[(v, "oracle")]["f1"] == 100.0
+        assert by[(v, "oracle")]["accuracy"] == 100.0
         assert by[(v, "majority")]["recall"] == 0.0
+        assert by[(v, "majority")]["accuracy"] == round(100 * (len(gold) - valid) / len(gold), 2)
     # the random baselines depend on the item id only, so every variant gets the same draws
     assert by[("original", "random-uniform")] == {
         **by[("refactor", "random-uniform")],
