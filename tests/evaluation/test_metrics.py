@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.metrics import (
@@ -91,6 +93,16 @@ def test_bootstrap_intervals_bracket_the_estimate_and_are_seeded() -> None:
         low, high = a[name]
         assert low <= got[name] <= high
         assert high - low < 20
+
+
+def test_bootstrap_seed_changes_the_draw() -> None:
+    """Another seed gives another resample: a seed that is ignored would pass the test above."""
+    counts = (40, 25, 30, 905)
+    intervals = [bootstrap_intervals(counts, n_boot=300, seed=s) for s in range(6)]
+    assert len({json.dumps(i, sort_keys=True) for i in intervals}) == 6
+    assert bootstrap_intervals(counts, n_boot=300, seed=3) == intervals[3]
+    assert bootstrap_intervals(counts, n_boot=0, seed=3) == {}
+    assert bootstrap_intervals((0, 0, 0, 0), n_boot=300) == {}
 
 
 def test_multinomial_bootstrap_matches_item_resampling() -> None:
