@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import oracle
 from corr2cause.integrations import lm_eval_tasks_path
 from corr2cause.integrations.lm_eval import hooks
 from corr2cause.integrations.paper_prompt import paper_prompt
@@ -155,9 +156,27 @@ def test_both_tasks_on_a_tiny_local_hf_model(official_test_path, tmp_path):
         limit=4,
         gen_kwargs="max_gen_toks=2",
     )
-    for task in ("corr2cause", "corr2cause_gen"):
+    samples = {task: out["samples"][task] for task in ("corr2cause", "corr2cause_gen")}
+    assert all(len(s) == 4 for s in samples.values())
+    for sample in samples["corr2cause"]:  # gold of the file = the independent oracle's here
+        premise, hypothesis = oracle.split_input(sample["doc"]["input"])
+        assert int(sample["doc"]["label"]) == oracle.verdict(premise, hypothesis).label
+    # multiple choice: the two continuations are " No" then " Yes", and really differ
+    mc_pairs = []
+    for sample in samples["corr2cause"]:
+        assert [a[1] for a in sample["arguments"]] == [" No", " Yes"]
+        (no, _), (yes, _) = sample["filtered_resps"]
+        assert yes != no, "the two answers tokenize alike: every item would be a tie"
+        mc_pairs.append((int(sample["doc"]["label"]), int(yes > no)))
+    # generation: the untrained model says neither yes nor true, which SPEC reads as invalid
+    gen_pairs = []
+    for sample in samples["corr2cause_gen"]:
+        (text,) = sample["filtered_resps"]
+        assert not {"yes", "true"} & set(text.lower().replace(".", " ").split())
+        gen_pairs.append((int(sample["doc"]["label"]), 0))
+    for task, pairs in (("corr2cause", mc_pairs), ("corr2cause_gen", gen_pairs)):
         result = out["results"][task]
         assert result["sample_len"] == 4
-        assert all(0.0 <= result[f"{m},none"] <= 1.0 for m in METRICS)
-    (doc,) = out["samples"]["corr2cause"][:1]
-    assert doc["arguments"][1][1] == " Yes"
+        for name, value in _expected(pairs).items():
+            assert result[f"{name},none"] == pytest.approx(value), (task, name)
+    assert out["results"]["corr2cause_gen"]["unparseable,none"] == pytest.approx(1.0)
