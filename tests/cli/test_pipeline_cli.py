@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 import oracle
@@ -29,10 +30,24 @@ def test_pipeline_generates_evaluates_and_reuses(tmp_path, monkeypatch):
     for v in ("original", "paraphrase", "refactor"):
         # the gold labels themselves are checked against the independent oracle first, so
         # "oracle F1 = 100" means the solver is right, not only that it agrees with the generator
-        with open(out / "data" / v / "test.csv", newline="", encoding="utf-8") as fh:
-            test_rows = list(csv.DictReader(fh))
+        rows_by_split = {}
+        for split in ("train", "dev", "test"):
+            with open(out / "data" / v / f"{split}.csv", newline="", encoding="utf-8") as fh:
+                rows_by_split[split] = list(csv.DictReader(fh))
+            for r in rows_by_split[split]:
+                assert int(r["label"]) == oracle.verdict(*oracle.split_input(r["input"])).label
+        # the rich table's 3-class labels and fractions as well (binary labels alone can agree
+        # by chance: a "common child" collider changes only label3 for N <= 4)
+        table = pq.read_table(
+            out / "data" / v / "items.parquet",
+            columns=["premise", "hypothesis", "label3", "fraction"],
+        ).to_pylist()
+        assert len(table) == sum(map(len, rows_by_split.values()))
+        for r in table:
+            got = oracle.verdict(r["premise"], r["hypothesis"])
+            assert (r["label3"], r["fraction"]) == (got.label3, got.fraction), r
+        test_rows = rows_by_split["test"]
         gold = [int(r["label"]) for r in test_rows]
-        assert gold == [oracle.verdict(*oracle.split_input(r["input"])).label for r in test_rows]
         valid = sum(gold)
         assert 0 < valid < len(gold)
         assert by[(v, "oracle")]["n"] == len(gold)
