@@ -56,3 +56,15 @@ def test_explicit_negatives(text: str) -> None:
 def test_unparseable_is_invalid_and_flagged(text: str | None) -> None:
     parsed = normalize_answer(text)
     assert (parsed.label, parsed.verdict, parsed.parsed) == (0, None, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Answer: no. Earlier I thought yes", 0),
+        ("**Answer:** Yes, although one might say no", 1),
+        ("Final answer: No (not yes)", 0),
+    ],
+)
+def test_the_verdict_right_after_the_answer_prefix_wins(text: str, label: int) -> None:
+    assert normalize_answer(text).label == label
