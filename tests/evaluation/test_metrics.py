@@ -124,3 +124,41 @@ def test_confusion_counts_validate() -> None:
         confusion_counts([0, 1], [0])
     with pytest.raises(ValueError, match="0 or 1"):
         confusion_counts([0, 2], [0, 1])
+
+
+def test_compute_metrics_bootstrap_uses_the_seed() -> None:
+    gold = [1] * 30 + [0] * 70
+    pred = [1] * 20 + [0] * 10 + [1] * 15 + [0] * 55
+    a = compute_metrics(gold, pred, n_boot=200, seed=4)
+    assert a["ci95"] == compute_metrics(gold, pred, n_boot=200, seed=4)["ci95"]
+    assert a["ci95"] != compute_metrics(gold, pred, n_boot=200, seed=5)["ci95"]
+
+
+def test_interval_bounds_have_two_decimals_and_reach_100() -> None:
+    perfect = bootstrap_intervals((50, 0, 0, 50), n_boot=100, seed=0)
+    assert all(bounds == [100.0, 100.0] for bounds in perfect.values())
+    mixed = bootstrap_intervals((40, 25, 30, 905), n_boot=300, seed=1)
+    values = [v for bounds in mixed.values() for v in bounds]
+    assert all(abs(v * 100 - round(v * 100)) < 1e-6 for v in values)
+    assert any(v != int(v) for bounds in mixed.values() for v in bounds[1:])
+
+
+def test_groups_are_ordered_numerically() -> None:
+    keys = [10, 2, 10, 3, 2, 10]
+    got = compute_metrics([1, 0, 1, 0, 1, 0], [1, 0, 0, 0, 1, 1], num_variables=keys, n_boot=0)
+    assert list(got["by_num_variables"]) == ["2", "3", "10"]
+    assert got["by_num_variables"]["10"]["n"] == 3
+
+
+def test_empty_and_degenerate_inputs_raise_no_warnings() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = compute_metrics([0, 0], [0, 0], n_boot=50)
+    assert (got["f1"], got["precision"], got["recall"], got["accuracy"]) == (0.0, 0.0, 0.0, 100.0)
+
+
+def test_bad_labels_are_named() -> None:
+    with pytest.raises(ValueError, match=r"^labels must be 0 or 1$"):
+        confusion_counts([0, 2], [0, 1])
