@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 EXTRAS ?= test,hf,ray,large,report,datasets,inspect,lm-eval
 OUT ?= out
 
-.PHONY: setup run test test-all lint bench clean
+.PHONY: setup run test test-all lint bench clean mutation mutation-score
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,21 @@ test: setup
 test-all: setup
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
+# Mutation testing (docs/testing.md): not part of CI; about an hour on 2 cores for everything.
+# make mutation MUTANTS='corr2cause.causal.*' JOBS=1   runs one package; mutmut resumes.
+MUTANTS ?=
+JOBS ?= 2
+mutation: setup
+	$(BIN)/python -m pip install --quiet -e ".[mutation]"
+	CORR2CAUSE_OFFICIAL_TEST="$${CORR2CAUSE_OFFICIAL_TEST:-$(abspath ..)/shared/reference/official_test.csv}" \
+		$(BIN)/mutmut run --max-children $(JOBS) $(foreach m,$(MUTANTS),'$(m)')
+	$(BIN)/python tests/mutation/score.py --survivors
+
+mutation-score:
+	$(BIN)/python tests/mutation/score.py --survivors
+
 bench: setup
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache mutants

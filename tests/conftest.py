@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from fixtures.tiny_training import build_tiny_encoder, generate_small_dataset
+from official_data import OFFICIAL_TEST_ENV, REPO_ROOT, find_official_test, require_official_test
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-OFFICIAL_TEST_ENV = "CORR2CAUSE_OFFICIAL_TEST"
-
-
-def find_official_test() -> Path | None:
-    """Locate the official test CSV: $CORR2CAUSE_OFFICIAL_TEST, else ../shared/reference/."""
-    env = os.environ.get(OFFICIAL_TEST_ENV)
-    candidates = [Path(env)] if env else []
-    candidates.append(REPO_ROOT.parent / "shared" / "reference" / "official_test.csv")
-    for path in candidates:
-        if path.is_file():
-            return path
-    return None
+__all__ = ["OFFICIAL_TEST_ENV", "REPO_ROOT", "find_official_test"]
 
 
 @pytest.fixture(scope="session")
 def official_test_path() -> Path:
-    """Path of the official 1,162-item test split; skips (with the reason) when absent."""
-    path = find_official_test()
-    if path is None:
-        pytest.skip(
-            f"official test CSV not found: set {OFFICIAL_TEST_ENV} or place it at "
-            "../shared/reference/official_test.csv"
-        )
-    return path
+    """Path of the official 1,162-item test split.
+
+    Skips with the reason when it is absent, except in CI, where that is a failure
+    (``tests/official_data.py``).
+    """
+    return require_official_test()
 
 
 @pytest.fixture(scope="session")

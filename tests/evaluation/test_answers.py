@@ -103,3 +103,44 @@ def test_normalize_answer_is_the_default_extractor() -> None:
     for _, text, _, _ in TABLE:
         assert normalize_answer(text) == extract_answer(text)
     assert normalize_answer(None).verdict is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No",
+        "no.",
+        "No, it does not follow.",
+        "False",
+        "Not necessarily true.",
+        "not necessarily",
+        "It is necessarily false.",
+        "We cannot deduce that.",
+        "We can't say that.",
+        "The answer is no.",
+        "Reasoning... First I thought the answer is yes, but the answer is no.",
+    ],
+)
+def test_explicit_negatives(text: str) -> None:
+    parsed = normalize_answer(text)
+    assert (parsed.label, parsed.verdict, parsed.parsed) == (0, "no", True)
+
+
+@pytest.mark.parametrize(
+    "text", [None, "", "   ", "Maybe.", "I don't know", "nothing follows", "Notably, B"]
+)
+def test_unparseable_is_invalid_and_flagged(text: str | None) -> None:
+    parsed = normalize_answer(text)
+    assert (parsed.label, parsed.verdict, parsed.parsed) == (0, None, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Answer: no. Earlier I thought yes", 0),
+        ("**Answer:** Yes, although one might say no", 1),
+        ("Final answer: No (not yes)", 0),
+    ],
+)
+def test_the_verdict_right_after_the_answer_prefix_wins(text: str, label: int) -> None:
+    assert normalize_answer(text).label == label

@@ -37,12 +37,33 @@ def test_hf_loglik_scores_both_options(tiny_lm_dir: Path) -> None:
         assert response.text == ("Yes" if response.label else "No")
 
 
-def test_hf_truncates_long_prompts_from_the_left(tmp_path: Path) -> None:
+def test_hf_truncates_long_prompts_from_the_left(tmp_path: Path, monkeypatch) -> None:
+    import transformers
+
+    seen: list[list[int]] = []
+    original = transformers.GenerationMixin.generate
+
+    def spy(self, *args, **kwargs):  # records what the model is really given
+        ids, mask = kwargs["input_ids"], kwargs["attention_mask"]
+        seen.extend(row[m.bool()].tolist() for row, m in zip(ids, mask, strict=True))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(transformers.GenerationMixin, "generate", spy)
     path = build_tiny_causal_lm(tmp_path / "short", n_positions=48)
     backend = load_backend(f"hf:{path}", max_tokens=3)
-    (response,) = backend.generate(_prompted(1))
+    (request,) = _prompted(1)
+    (response,) = backend.generate([request])
     assert response.ok and response.details == {"truncated": True}
     assert response.prompt_tokens == 45
+    tok = transformers.AutoTokenizer.from_pretrained(path)
+    (kept,) = seen
+    assert len(kept) == 45
+    # the end of the prompt (the hypothesis and the "Answer:" cue) survives, the start goes
+    text = tok.decode(kept, skip_special_tokens=True)
+    assert text.rstrip().endswith("answer :"), text
+    assert "question" not in text and "can we deduct" in text
+    full = tok.decode(tok(request.messages[-1]["content"])["input_ids"], skip_special_tokens=True)
+    assert full.startswith("question") and full.endswith(text)
 
 
 def test_hf_chat_style_needs_a_template(tiny_lm_dir: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.metrics import (
@@ -98,6 +100,16 @@ def test_bootstrap_intervals_bracket_the_estimate_and_are_seeded() -> None:
         assert high - low < 20
 
 
+def test_bootstrap_seed_changes_the_draw() -> None:
+    """Another seed gives another resample: a seed that is ignored would pass the test above."""
+    counts = (40, 25, 30, 905)
+    intervals = [bootstrap_intervals(counts, n_boot=300, seed=s) for s in range(6)]
+    assert len({json.dumps(i, sort_keys=True) for i in intervals}) == 6
+    assert bootstrap_intervals(counts, n_boot=300, seed=3) == intervals[3]
+    assert bootstrap_intervals(counts, n_boot=0, seed=3) == {}
+    assert bootstrap_intervals((0, 0, 0, 0), n_boot=300) == {}
+
+
 def test_multinomial_bootstrap_matches_item_resampling() -> None:
     """The count-level bootstrap has the same spread as resampling items."""
     rng = np.random.default_rng(0)
@@ -173,3 +185,47 @@ def test_singleton_clusters_equal_the_item_bootstrap() -> None:
     a = compute_metrics(gold, pred, clusters=list(range(300)), n_boot=500, seed=4)
     b = compute_metrics(gold, pred, n_boot=500, seed=4)
     assert a["ci95"] == b["ci95"]
+
+
+def test_compute_metrics_bootstrap_uses_the_seed() -> None:
+    gold = [1] * 30 + [0] * 70
+    pred = [1] * 20 + [0] * 10 + [1] * 15 + [0] * 55
+    a = compute_metrics(gold, pred, n_boot=200, seed=4)
+    assert a["ci95"] == compute_metrics(gold, pred, n_boot=200, seed=4)["ci95"]
+    assert a["ci95"] != compute_metrics(gold, pred, n_boot=200, seed=5)["ci95"]
+
+
+def test_interval_bounds_have_two_decimals_and_reach_100() -> None:
+    perfect = bootstrap_intervals((50, 0, 0, 50), n_boot=100, seed=0)
+    assert all(bounds == [100.0, 100.0] for bounds in perfect.values())
+    mixed = bootstrap_intervals((40, 25, 30, 905), n_boot=300, seed=1)
+    values = [v for bounds in mixed.values() for v in bounds]
+    assert all(abs(v * 100 - round(v * 100)) < 1e-6 for v in values)
+    assert any(v != int(v) for bounds in mixed.values() for v in bounds[1:])
+
+
+def test_groups_are_ordered_numerically() -> None:
+    keys = [10, 2, 10, 3, 2, 10]
+    got = compute_metrics([1, 0, 1, 0, 1, 0], [1, 0, 0, 0, 1, 1], num_variables=keys, n_boot=0)
+    assert list(got["by_num_variables"]) == ["2", "3", "10"]
+    assert got["by_num_variables"]["10"]["n"] == 3
+
+
+def test_empty_and_degenerate_inputs_raise_no_warnings() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = compute_metrics([0, 0], [0, 0], n_boot=50)
+    # no valid item and none predicted: F1, precision and recall are 0/0, undefined (None)
+    assert (got["f1"], got["precision"], got["recall"], got["accuracy"]) == (
+        None,
+        None,
+        None,
+        100.0,
+    )
+
+
+def test_bad_labels_are_named() -> None:
+    with pytest.raises(ValueError, match=r"^labels must be 0 or 1$"):
+        confusion_counts([0, 2], [0, 1])

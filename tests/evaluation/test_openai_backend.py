@@ -165,3 +165,46 @@ def test_api_key_never_reaches_outputs(tmp_path: Path) -> None:
         assert KEY.encode() not in path.read_bytes(), path.name
     predictions = (tmp_path / "predictions.jsonl").read_text()
     assert "bad key ***" in predictions
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_concurrency_is_a_cap(concurrency: int) -> None:
+    """``--concurrency 8`` keeps exactly 8 requests in flight, never all of them at once."""
+    with StubOpenAIServer(delay_s=0.25) as server:
+        responses = _backend(server, timeout=10.0).generate(
+            _requests(4 * concurrency), concurrency=concurrency
+        )
+    assert all(r.ok for r in responses)
+    assert server.max_in_flight == concurrency
+
+
+class ArrivalTimes(FirstFailures):
+    """``FirstFailures`` that also records when each attempt arrived."""
+
+    def __init__(self, n: int, reply: StubReply) -> None:
+        super().__init__(n, reply)
+        self.times: dict[str, list[float]] = {}
+
+    def __call__(self, request: StubRequest) -> StubReply | None:
+        import time
+
+        with self.lock:
+            self.times.setdefault(request.prompt, []).append(time.monotonic())
+        return super().__call__(request)
+
+
+@pytest.mark.parametrize(
+    ("header", "cap", "low", "high"),
+    [("1", 5.0, 0.9, 3.0), ("30", 0.3, 0.0, 2.0)],
+    ids=["honoured", "capped-by-max-backoff"],
+)
+def test_retry_after_is_honoured_up_to_the_cap(
+    header: str, cap: float, low: float, high: float
+) -> None:
+    responder = ArrivalTimes(1, StubReply(status=429, headers={"Retry-After": header}))
+    with StubOpenAIServer(answer=stub_answer, responder=responder) as server:
+        backend = _backend(server, max_retries=2, backoff_s=0.01, max_backoff_s=cap)
+        (response,) = backend.generate(_requests(1))
+    assert response.ok and response.details["attempts"] == 2
+    ((first, second),) = responder.times.values()
+    assert low <= second - first <= high

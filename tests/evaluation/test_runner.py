@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
+import oracle
 from corr2cause.dataset.readers import read_items
 from corr2cause.evaluation import ResponseCache, evaluate
 from corr2cause.evaluation.backends.base import Backend, Request, Response
@@ -53,6 +56,20 @@ def test_rerun_queries_nothing(tmp_path: Path) -> None:
     assert m2["run"]["from_cache"] == 20
     assert {k: m1[k] for k in ("f1", "accuracy")} == {k: m2[k] for k in ("f1", "accuracy")}
     assert all(r["cached"] for r in _lines(tmp_path / "predictions.jsonl"))
+
+
+def test_cached_flag_is_false_for_fresh_answers(tmp_path: Path) -> None:
+    items = make_items(20)
+    cache = tmp_path / "cache.sqlite"
+    evaluate(EchoBackend(), items[:8], out_dir=tmp_path / "a", cache=cache)
+    assert [r["cached"] for r in _lines(tmp_path / "a" / "predictions.jsonl")] == [False] * 8
+    # a second run over more items (another run folder, the same cache): the first 8 come
+    # from the cache, the other 12 are asked
+    backend = EchoBackend()
+    evaluate(backend, items, out_dir=tmp_path / "b", cache=cache)
+    rows = _lines(tmp_path / "b" / "predictions.jsonl")
+    assert len(backend.calls) == 12
+    assert {r["id"]: r["cached"] for r in rows} == {i.id: k < 8 for k, i in enumerate(items)}
 
 
 class Interrupting(EchoBackend):
@@ -172,8 +189,16 @@ def test_oracle_on_the_official_test_split(tmp_path: Path, official_test_path: P
     metrics = evaluate("oracle", read_items(official_test_path), out_dir=tmp_path)
     assert metrics["n"] == 1162
     assert metrics["f1"] == 95.16
-    # the 18 known wrong gold labels: 15 entailed items labeled 0, 3 non-entailed labeled 1
-    assert metrics["confusion_matrix"] == [[metrics["confusion_matrix"][0][0], 15], [3, 177]]
+    # every cell from the independent oracle (tests/oracle.py) against the CSV's gold column:
+    # the 18 known wrong gold labels are 15 entailed items labeled 0, 3 non-entailed labeled 1
+    cells = Counter()
+    with open(official_test_path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            cells[int(row["label"]), oracle.verdict(*oracle.split_input(row["input"])).label] += 1
+    assert (cells[0, 1], cells[1, 0]) == (15, 3)
+    expected = [[cells[0, 0], cells[0, 1]], [cells[1, 0], cells[1, 1]]]
+    assert metrics["confusion_matrix"] == expected
+    assert sum(map(sum, expected)) == 1162 and cells[1, 1] == 177
 
 
 def test_baselines_are_seeded_and_order_independent(tmp_path: Path) -> None:

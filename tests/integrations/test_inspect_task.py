@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+import oracle
 
 pytest.importorskip("inspect_ai")
 
@@ -40,6 +43,20 @@ def _scripted(answer: Callable[[str], str]):
 def _coin(text: str) -> int:
     """A deterministic pseudo-random bit per prompt."""
     return hashlib.sha256(text.encode()).digest()[0] & 1
+
+
+_QUESTION = re.compile(
+    r"Question: (?P<premise>.*)\nCan we deduct the following: (?P<hypothesis>.*)\? "
+    r'Just answer "Yes" or "No\."\n\nAnswer:\Z',
+    re.S,
+)
+
+
+def _oracle_label(prompt: str) -> int:
+    """Gold label of a paper prompt by the independent oracle (tests/oracle.py)."""
+    m = _QUESTION.match(prompt)
+    assert m is not None, prompt
+    return oracle.verdict(m["premise"], m["hypothesis"] + ".").label
 
 
 def _metrics(log) -> dict[str, float]:
@@ -153,12 +170,11 @@ def test_task_loads_from_its_file_like_the_cli(generated_dir, tmp_path, monkeypa
         display="none",
     )
     got = _metrics(log)
-    gold = [sample.metadata["label"] for sample in log.samples]
-    assert got["valid_precision"] == pytest.approx(sum(gold) / len(gold))  # all said "yes"
-    if any(gold):
-        assert got["valid_recall"] == 1.0
-    else:  # no valid item: recall is 0/0, undefined (NaN), not 0
-        assert math.isnan(got["valid_recall"])
+    # the model says yes to all: precision = share of valid items, recall = 1 iff any
+    gold = [_oracle_label(sample.input) for sample in log.samples]
+    assert len(gold) == 10 and [s.metadata["label"] for s in log.samples] == gold
+    for name, value in _expected([(g, 1) for g in gold]).items():
+        assert got[name] == pytest.approx(value, nan_ok=True), name
     assert log.eval.task_args["config"] == "relabel"
 
 
@@ -197,4 +213,13 @@ def test_runs_on_a_tiny_local_hf_model(generated_dir, tmp_path):
     )
     got = _metrics(log)
     assert len(log.samples) == 6
-    assert 0.0 <= got["accuracy"] <= 1.0 and {"f1_N=2", "f1_N=3", "f1_N=4"} <= set(got)
+    assert {"f1_N=2", "f1_N=3", "f1_N=4"} <= set(got)
+    # the untrained model's answers: each scored as SPEC reads it (yes/true -> valid)
+    pairs = []
+    for sample in log.samples:
+        (score,) = sample.scores.values()
+        words = set(str(score.answer).lower().replace(".", " ").split())
+        assert score.metadata["pred"] == int(bool({"yes", "true"} & words))
+        pairs.append((_oracle_label(sample.input), score.metadata["pred"]))
+    for name, value in _expected(pairs).items():
+        assert got[name] == pytest.approx(value, nan_ok=True), name

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import oracle
 from corr2cause.integrations import lm_eval_tasks_path
 from corr2cause.integrations.lm_eval import hooks
 from corr2cause.integrations.paper_prompt import paper_prompt
@@ -25,14 +26,15 @@ def _coin(text: str) -> int:
     return hashlib.sha256(text.encode()).digest()[0] & 1
 
 
-def _expected(pairs: list[tuple[int, int]]) -> dict[str, float]:
+def _expected(pairs: list[tuple[int, int]]) -> dict[str, float | None]:
     tp = sum(g == 1 and p == 1 for g, p in pairs)
     fp = sum(g == 0 and p == 1 for g, p in pairs)
     fn = sum(g == 1 and p == 0 for g, p in pairs)
     return {
-        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        # 0/0 is undefined: lm-eval gets None
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
+        "precision": tp / (tp + fp) if tp + fp else None,
+        "recall": tp / (tp + fn) if tp + fn else None,
         "acc": sum(g == p for g, p in pairs) / len(pairs),
     }
 
@@ -157,10 +159,28 @@ def test_both_tasks_on_a_tiny_local_hf_model(official_test_path, tmp_path):
         limit=4,
         gen_kwargs="max_gen_toks=2",
     )
-    for task in ("corr2cause", "corr2cause_gen"):
+    samples = {task: out["samples"][task] for task in ("corr2cause", "corr2cause_gen")}
+    assert all(len(s) == 4 for s in samples.values())
+    for sample in samples["corr2cause"]:  # gold of the file = the independent oracle's here
+        premise, hypothesis = oracle.split_input(sample["doc"]["input"])
+        assert int(sample["doc"]["label"]) == oracle.verdict(premise, hypothesis).label
+    # multiple choice: the two continuations are " No" then " Yes", and really differ
+    mc_pairs = []
+    for sample in samples["corr2cause"]:
+        assert [a[1] for a in sample["arguments"]] == [" No", " Yes"]
+        (no, _), (yes, _) = sample["filtered_resps"]
+        assert yes != no, "the two answers tokenize alike: every item would be a tie"
+        mc_pairs.append((int(sample["doc"]["label"]), int(yes > no)))
+    # generation: the untrained model says neither yes nor true, which SPEC reads as invalid
+    gen_pairs = []
+    for sample in samples["corr2cause_gen"]:
+        (text,) = sample["filtered_resps"]
+        assert not {"yes", "true"} & set(text.lower().replace(".", " ").split())
+        gen_pairs.append((int(sample["doc"]["label"]), 0))
+    for task, pairs in (("corr2cause", mc_pairs), ("corr2cause_gen", gen_pairs)):
         result = out["results"][task]
         assert result["sample_len"] == 4
-        values = [result[f"{m},none"] for m in METRICS]
-        assert all(v is None or 0.0 <= v <= 1.0 for v in values)  # None: 0/0, undefined
-    (doc,) = out["samples"]["corr2cause"][:1]
-    assert doc["arguments"][1][1] == " Yes"
+        for name, value in _expected(pairs).items():
+            got = result[f"{name},none"]
+            assert (got is None) if value is None else got == pytest.approx(value), (task, name)
+    assert out["results"]["corr2cause_gen"]["unparseable,none"] == pytest.approx(1.0)

@@ -1,0 +1,94 @@
+"""Mutation score per package from a ``mutmut run`` (``make mutation``; docs/testing.md).
+
+Reads the verdicts mutmut stores next to each mutated module (``mutants/src/**/*.py.meta``)
+and prints, per package and per module, how many mutants the tests killed. Survivors listed in
+``tests/mutation/equivalent.toml`` (mutant name -> one-line reason) are counted as
+*equivalent*: no test can tell them from the original. The score is
+``(killed + timeout) / (checked - equivalent)``; mutants not yet checked are left out.
+
+Usage::
+
+    python tests/mutation/score.py [--survivors] [MUTANTS_DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+KILLED = {1, 3}
+TIMEOUT = {36, -24, 24, 152, 255}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+NOT_CHECKED = {None, 2, 34}
+
+HERE = Path(__file__).resolve().parent
+
+
+def verdict(code: int | None) -> str:
+    if code in KILLED:
+        return "killed"
+    if code in TIMEOUT:
+        return "timeout"
+    if code in SURVIVED:
+        return "survived"
+    if code in NO_TESTS:
+        return "no tests"
+    if code in NOT_CHECKED:
+        return "not checked"
+    return "suspicious"
+
+
+def load(mutants: Path) -> dict[str, str]:
+    """Mutant name -> verdict, for every mutated module under ``mutants/src``."""
+    out: dict[str, str] = {}
+    for meta in sorted((mutants / "src").rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        for name, code in data.get("exit_code_by_key", {}).items():
+            out[name] = verdict(code)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mutants", nargs="?", default="mutants", type=Path)
+    parser.add_argument("--survivors", action="store_true", help="list unexplained survivors")
+    args = parser.parse_args(argv)
+    verdicts = load(args.mutants)
+    if not verdicts:
+        print(f"no mutmut results under {args.mutants}/src", file=sys.stderr)
+        return 1
+    equivalent = tomllib.loads((HERE / "equivalent.toml").read_text())["equivalent"]
+    by_module: dict[str, Counter[str]] = defaultdict(Counter)
+    unexplained = []
+    for name, v in verdicts.items():
+        module = name.split(".x_")[0].split(".xǁ")[0]
+        if v == "survived" and name in equivalent:
+            v = "equivalent"
+        elif v in ("survived", "no tests", "suspicious"):
+            unexplained.append(name)
+        by_module[module][v] += 1
+    by_package: dict[str, Counter[str]] = defaultdict(Counter)
+    for module, counts in by_module.items():
+        by_package[module.rsplit(".", 1)[0]].update(counts)
+    cols = ("killed", "timeout", "survived", "no tests", "suspicious", "equivalent", "not checked")
+    print(f"{'':44}" + "".join(f"{c:>12}" for c in cols) + f"{'score':>9}")
+    for title, table in (("package", by_package), ("module", by_module)):
+        print(f"-- by {title}")
+        for key in sorted(table):
+            c = table[key]
+            checked = sum(c[k] for k in cols if k not in ("equivalent", "not checked"))
+            score = (c["killed"] + c["timeout"]) / checked if checked else float("nan")
+            print(f"{key:44}" + "".join(f"{c[k]:>12}" for k in cols) + f"{100 * score:>8.1f}%")
+    if args.survivors:
+        print("-- survivors without a recorded reason")
+        print("\n".join(sorted(unexplained)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
