@@ -104,7 +104,7 @@ def outpoint_counts(n: int, k: int) -> int:
         return 0
     m = n - k
     return comb(n, k) * sum(
-        (2**k - 1) ** s * 2 ** (k * (m - s)) * outpoint_counts(m, s) for s in range(1, m + 1)
+        ((1 << k) - 1) ** s * (1 << (k * (m - s))) * outpoint_counts(m, s) for s in range(1, m + 1)
     )
 
 
@@ -140,7 +140,7 @@ def uniform_dag(n: int, rng: np.random.Generator) -> Parents:
         if not left:
             break
         weights = [
-            (2**k - 1) ** s * 2 ** (k * (left - s)) * outpoint_counts(left, s)
+            ((1 << k) - 1) ** s * (1 << (k * (left - s))) * outpoint_counts(left, s)
             for s in range(1, left + 1)
         ]
         k = 1 + _draw_index(weights, rng)
