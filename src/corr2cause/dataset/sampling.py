@@ -103,9 +103,10 @@ def outpoint_counts(n: int, k: int) -> int:
     if not 1 <= k < n:
         return 0
     m = n - k
-    return comb(n, k) * sum(
-        (2**k - 1) ** s * 2 ** (k * (m - s)) * outpoint_counts(m, s) for s in range(1, m + 1)
+    total: int = sum(
+        ((1 << k) - 1) ** s * (1 << (k * (m - s))) * outpoint_counts(m, s) for s in range(1, m + 1)
     )
+    return comb(n, k) * total
 
 
 def _draw_index(weights: list[int], rng: np.random.Generator) -> int:
@@ -140,7 +141,7 @@ def uniform_dag(n: int, rng: np.random.Generator) -> Parents:
         if not left:
             break
         weights = [
-            (2**k - 1) ** s * 2 ** (k * (left - s)) * outpoint_counts(left, s)
+            ((1 << k) - 1) ** s * (1 << (k * (left - s))) * outpoint_counts(left, s)
             for s in range(1, left + 1)
         ]
         k = 1 + _draw_index(weights, rng)
