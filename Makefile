@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= test,hf,ray,large,report,datasets,inspect,lm-eval
+EXTRAS ?= test,hf,ray,large,report,train,datasets,inspect,lm-eval
 OUT ?= out
 
 .PHONY: setup run test test-all lint bench clean mutation mutation-score
@@ -25,6 +25,7 @@ run: setup
 
 test: setup
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 test-all: setup

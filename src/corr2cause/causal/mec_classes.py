@@ -127,7 +127,8 @@ class MecClass:
 
     def labels(self) -> np.ndarray:
         """Array ``(num_pairs, 6)`` of binary labels (1 = valid = entailed)."""
-        return (self.holds_counts() == len(self.members)).astype(np.int8)
+        labels: np.ndarray = (self.holds_counts() == len(self.members)).astype(np.int8)
+        return labels
 
 
 def relation_counts(members: tuple[Parents, ...] | list[Parents]) -> np.ndarray:

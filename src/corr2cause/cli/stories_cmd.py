@@ -70,7 +70,7 @@ def stories(
     Writes OUT/stories.jsonl (loadable by evaluate), OUT/rejected.jsonl, OUT/report.json and
     OUT/run.json, and prints the report as JSON.
     """
-    from corr2cause.dataset.readers import read_items
+    from corr2cause.dataset.store import read_items
     from corr2cause.evaluation.stories import DEFAULT_DOMAIN, write_stories
 
     items = read_items(data, split=split)

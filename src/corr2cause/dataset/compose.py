@@ -330,16 +330,18 @@ def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
     """
     names = variant.names(n) if variant.theme is None else [f"{{{i}}}" for i in range(n)]
     base = [node_name(i) for i in range(n)]
-    text = []
+    text: list[tuple[tuple[str, str], ...]] = []
     suffix = []
     for i, j in pairs(n):
         text.append(
             tuple(
-                tuple(
+                (
                     verbalize_hypothesis(
-                        rel, names[i], names[j], form=f, paraphrase=variant.paraphrase
-                    )
-                    for f in (0, 1)
+                        rel, names[i], names[j], form=0, paraphrase=variant.paraphrase
+                    ),
+                    verbalize_hypothesis(
+                        rel, names[i], names[j], form=1, paraphrase=variant.paraphrase
+                    ),
                 )
                 for rel in RELATIONS
             )
@@ -396,7 +398,7 @@ def class_columns(
     split: str,
     seed: int,
     premise_style: str = "full",
-) -> dict[str, list]:
+) -> dict[str, list[Any]]:
     """The items of one class as column lists (order: pair, then relation)."""
     if variant.relabel:
         data = relabel_class(data, relabel_permutation(data.mec_id, data.n, seed=seed))

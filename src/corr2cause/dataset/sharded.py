@@ -191,7 +191,7 @@ class ShardedConfig:
         With ``config.tier`` the tier's preset (:data:`TIERS`) fixes everything but the
         variants, the seed, the formats and the shard size.
         """
-        free = {
+        free: dict[str, Any] = {
             "variants": list(config.variants),
             "seed": config.seed,
             "formats": [f for f in config.output_formats if f != "jsonl"],
@@ -202,7 +202,9 @@ class ShardedConfig:
                 raise UnknownTierError(
                     f"unknown tier {config.tier!r}; choose from {', '.join(TIERS)}"
                 )
-            preset = {k: v for k, v in TIERS[config.tier].items() if k != "version"}
+            preset: dict[str, Any] = {
+                k: v for k, v in TIERS[config.tier].items() if k != "version"
+            }
             out = cls(**preset, tier=config.tier, **free)
         else:
             out = cls(
@@ -351,6 +353,7 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         bounds3 = np.zeros((k, n_pairs, n_rel, 2), dtype=np.float64)
         for ci, c in enumerate(classes):
             if c.fraction_table is not None:  # sampled: exact labels, fraction exact or estimated
+                assert c.label3_codes is not None  # set together with fraction_table
                 codes3[ci] = c.label3_codes
                 frac3[ci] = c.fraction_table[..., 0]
                 bounds3[ci] = c.fraction_table[..., 1:]

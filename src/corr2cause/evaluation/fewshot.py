@@ -26,7 +26,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corr2cause.dataset.readers import DatasetFormatError, EvalItem, read_items
+from corr2cause.dataset.readers import DatasetFormatError, EvalItem
+from corr2cause.dataset.store import read_items
 from corr2cause.errors import Corr2CauseError
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
-import networkx as nx  # type: ignore[import-untyped]
+import networkx as nx
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 

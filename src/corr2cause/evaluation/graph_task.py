@@ -72,7 +72,8 @@ from typing import Any
 from corr2cause.atomic import write_json
 from corr2cause.causal.markov_equivalence import Pdag, mec_members, v_structures
 from corr2cause.causal.relations import RelationEvaluator
-from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.store import read_items
 from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.metrics import compute_metrics
 from corr2cause.evaluation.runs import load_run, premise_key

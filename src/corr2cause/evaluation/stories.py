@@ -63,7 +63,8 @@ from typing import Any, Final
 
 from corr2cause import __version__
 from corr2cause.atomic import write_json, write_jsonl
-from corr2cause.dataset.readers import EvalItem, read_items
+from corr2cause.dataset.readers import EvalItem
+from corr2cause.dataset.store import read_items
 from corr2cause.dataset.templates import join_names, name_problem
 from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
 from corr2cause.errors import Corr2CauseError, quote

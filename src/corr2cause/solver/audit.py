@@ -279,8 +279,7 @@ def audit_records(
         template = record.template or sol.template
         n = record.num_variables if record.num_variables is not None else sol.reconstruction.n
         wrong = sol.label != record.label
-        for table, key in ((by_template, template), (by_n, n)):
-            tally = table.setdefault(key, [0, 0])  # type: ignore[call-overload]
+        for tally in (by_template.setdefault(template, [0, 0]), by_n.setdefault(n, [0, 0])):
             tally[0] += 1
             tally[1] += wrong
         confusion[("t" if not wrong else "f") + ("p" if sol.label else "n")] += 1

@@ -241,7 +241,7 @@ def render_fact(fact: Fact, names: Sequence[str]) -> str:
     if len(fact) == 2:
         i, j = fact
         return CORRELATION_TEMPLATE.format(x=names[i], y=names[j])
-    i, j, z = fact  # type: ignore[misc]
+    i, j, z = fact
     if not z:
         return MARGINAL_INDEPENDENCE_TEMPLATE.format(x=names[i], y=names[j])
     given = join_names([names[v] for v in range(len(names)) if z >> v & 1])
@@ -336,9 +336,9 @@ def parse_premise(text: str) -> ParsedPremise:
         fact = _read_statement(sentence, index, patterns)
         sentences.setdefault(fact, sentence)
         if len(fact) == 2:
-            correlations.add(fact)  # type: ignore[arg-type]
+            correlations.add(fact)
         else:
-            independencies.add(fact)  # type: ignore[arg-type]
+            independencies.add(fact)
     return ParsedPremise(
         n=n,
         names=tuple(names),

@@ -264,7 +264,7 @@ class Solver:
             self._remember(self._by_content, parsed.key, entry)
         return entry
 
-    def _remember(self, cache: OrderedDict, key: object, entry: object) -> None:
+    def _remember(self, cache: OrderedDict[Any, Any], key: object, entry: object) -> None:
         cache[key] = entry
         if len(cache) > self.cache_size:
             cache.popitem(last=False)

@@ -29,7 +29,7 @@ _REWARD_COLUMNS = ("prompt", "label", "premise", "hypothesis", "semantics")
 def _build_grpo(
     config: CausalLMConfig, examples: list[dict[str, Any]], tokenizer: Any, peft_config: Any
 ) -> Any:
-    from datasets import Dataset  # type: ignore[import-untyped]
+    from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer  # type: ignore[attr-defined]
 
     args = GRPOConfig(

@@ -40,8 +40,8 @@ from typing import Any
 
 from corr2cause import __version__
 from corr2cause.evaluation.prompts import messages_to_text
+from corr2cause.training.config import CHECKPOINT_DIR
 from corr2cause.training.finetune import (
-    CHECKPOINT_DIR,
     CONFIG_FILE,
     SUMMARY_FILE,
     FinetuneError,
@@ -358,7 +358,7 @@ def run_trainer(
 def _build_sft(
     config: CausalLMConfig, examples: list[dict[str, Any]], tokenizer: Any, peft_config: Any
 ) -> Any:
-    from datasets import Dataset  # type: ignore[import-untyped]
+    from datasets import Dataset
     from trl import SFTConfig, SFTTrainer  # type: ignore[attr-defined]
 
     args = SFTConfig(

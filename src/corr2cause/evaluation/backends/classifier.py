@@ -51,13 +51,14 @@ class ClassifierBackend(SequenceClassifierBackend):
         return len(request.item.input)
 
     def _encode(self, requests: Sequence[Request]) -> dict[str, Any]:
-        return self._tokenizer(
+        encoded: dict[str, Any] = self._tokenizer(
             [r.item.input for r in requests],
             truncation=True,
             max_length=self.max_length,
             padding=True,
             return_tensors="pt",
         )
+        return encoded
 
     def _answer(self, probs: list[float]) -> tuple[str, int]:
         label = int(probs[1] > probs[0])

@@ -54,7 +54,7 @@ class NLIBackend(SequenceClassifierBackend):
         return len(request.item.premise) + len(request.item.hypothesis)
 
     def _encode(self, requests: Sequence[Request]) -> dict[str, Any]:
-        return self._tokenizer(
+        encoded: dict[str, Any] = self._tokenizer(
             [r.item.premise for r in requests],
             [r.item.hypothesis for r in requests],
             truncation="only_first",
@@ -62,6 +62,7 @@ class NLIBackend(SequenceClassifierBackend):
             padding=True,
             return_tensors="pt",
         )
+        return encoded
 
     def _answer(self, probs: list[float]) -> tuple[str, int]:
         best = max(range(len(probs)), key=probs.__getitem__)

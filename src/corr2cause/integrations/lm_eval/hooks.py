@@ -99,7 +99,9 @@ def doc_to_text(doc: dict[str, Any]) -> str:
     return paper_prompt(doc["premise"], doc["hypothesis"])
 
 
-def process_results_mc(doc: dict[str, Any], results: Sequence[tuple[float, bool]]) -> dict:
+def process_results_mc(
+    doc: dict[str, Any], results: Sequence[tuple[float, bool]]
+) -> dict[str, Any]:
     """Results of the multiple-choice task: the likelier of " No" (0) and " Yes" (1) wins.
 
     Parameters
@@ -114,7 +116,7 @@ def process_results_mc(doc: dict[str, Any], results: Sequence[tuple[float, bool]
     return _per_doc(int(doc["label"]), pred)
 
 
-def process_results_gen(doc: dict[str, Any], results: Sequence[str]) -> dict:
+def process_results_gen(doc: dict[str, Any], results: Sequence[str]) -> dict[str, Any]:
     """Results of the generation task: the answer read with the paper's rules.
 
     Parameters
@@ -130,7 +132,7 @@ def process_results_gen(doc: dict[str, Any], results: Sequence[str]) -> dict:
     return out
 
 
-def _per_doc(gold: int, pred: int) -> dict:
+def _per_doc(gold: int, pred: int) -> dict[str, Any]:
     pair = (gold, pred)
     return {"f1": pair, "precision": pair, "recall": pair, "acc": float(gold == pred)}
 
