@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,6 +30,34 @@ VariantOption = Annotated[
     typer.Option(help="Variant or Hub config of a generated folder or export (default: original)."),
 ]
 """The ``--variant`` option of every command that reads items from a folder."""
+
+# -- options shared by the commands that query a model (evaluate, stories) -------------------
+
+ConcurrencyOption = Annotated[
+    int, typer.Option(min=1, help="Requests in flight (server backends).")
+]
+LimitOption = Annotated[int | None, typer.Option(min=0, help="Only the first K items.")]
+CacheOption = Annotated[
+    Path | None, typer.Option(help="Response cache (default: OUT/cache.sqlite).")
+]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(help="openai: server URL (default $OPENAI_BASE_URL).")
+]
+ApiKeyEnvOption = Annotated[
+    str | None, typer.Option(help="openai: environment variable with the key.")
+]
+TemperatureOption = Annotated[float | None, typer.Option(help="openai: temperature.")]
+TimeoutOption = Annotated[
+    float | None, typer.Option(help="openai: total seconds per request attempt.")
+]
+MaxRetriesOption = Annotated[
+    int | None, typer.Option(min=0, help="openai: retries on 429/5xx/timeouts/garbage.")
+]
+DeviceOption = Annotated[str | None, typer.Option(help="hf/nli/classifier: cpu, cuda, ...")]
+DtypeOption = Annotated[
+    str | None, typer.Option(help="hf/nli/classifier: auto, float32, bfloat16, float16.")
+]
+
 
 err_console = Console(stderr=True, soft_wrap=True)
 """Console for progress and diagnostics; stdout stays machine-readable."""
@@ -103,9 +132,7 @@ def parse_list(text: str | Sequence[str]) -> list[str]:
 
 
 @contextmanager
-def progress_bar(
-    description: str, *, enabled: bool = True
-) -> Iterator[Callable[..., None]]:
+def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[..., None]]:
     """A rich progress bar on stderr; yields ``update(done, total, note=None)``.
 
     ``note`` (e.g. a running score and failure count) is shown after the bar and kept until

@@ -13,7 +13,22 @@ from typing import Annotated, Any
 
 import typer
 
-from corr2cause.cli._common import VariantOption, err_console, fail, progress_bar
+from corr2cause.cli._common import (
+    ApiKeyEnvOption,
+    BaseUrlOption,
+    CacheOption,
+    ConcurrencyOption,
+    DeviceOption,
+    DtypeOption,
+    LimitOption,
+    MaxRetriesOption,
+    TemperatureOption,
+    TimeoutOption,
+    VariantOption,
+    err_console,
+    fail,
+    progress_bar,
+)
 
 _BACKENDS_HELP = (
     "Backend spec: random-uniform, random-proportional, majority, oracle, openai:MODEL, "
@@ -50,38 +65,26 @@ def evaluate(
         ),
     ] = None,
     variant: VariantOption = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="Only the first K items.")] = None,
-    concurrency: Annotated[
-        int, typer.Option(min=1, help="Requests in flight (server backends).")
-    ] = 8,
-    cache: Annotated[
-        Path | None, typer.Option(help="Response cache (default: OUT/cache.sqlite).")
-    ] = None,
+    limit: LimitOption = None,
+    concurrency: ConcurrencyOption = 8,
+    cache: CacheOption = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed of random baselines / request seed (openai).")
     ] = None,
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Bootstrap resamples for the 95% intervals.")
     ] = 1000,
-    base_url: Annotated[
-        str | None, typer.Option(help="openai: server URL (default $OPENAI_BASE_URL).")
-    ] = None,
-    api_key_env: Annotated[
-        str | None, typer.Option(help="openai: environment variable with the key.")
-    ] = None,
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = None,
     style: Annotated[
         str | None, typer.Option(help="openai: chat|completion; hf: completion|chat.")
     ] = None,
     max_tokens: Annotated[
         int | None, typer.Option(min=1, help="openai/hf: default generation budget.")
     ] = None,
-    temperature: Annotated[float | None, typer.Option(help="openai: temperature.")] = None,
-    timeout: Annotated[
-        float | None, typer.Option(help="openai: seconds per request attempt.")
-    ] = None,
-    max_retries: Annotated[
-        int | None, typer.Option(min=0, help="openai: retries on 429/5xx/timeouts/garbage.")
-    ] = None,
+    temperature: TemperatureOption = None,
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
     extra_body: Annotated[
         str | None, typer.Option(help="openai: JSON object of extra request fields.")
     ] = None,
@@ -94,10 +97,8 @@ def evaluate(
     max_length: Annotated[
         int | None, typer.Option(min=8, help="nli/classifier: token limit.")
     ] = None,
-    device: Annotated[str | None, typer.Option(help="hf/nli/classifier: cpu, cuda, ...")] = None,
-    dtype: Annotated[
-        str | None, typer.Option(help="hf/nli/classifier: auto, float32, bfloat16, float16.")
-    ] = None,
+    device: DeviceOption = None,
+    dtype: DtypeOption = None,
     token_param: Annotated[
         str | None,
         typer.Option(

@@ -12,7 +12,19 @@ from typing import Annotated, Any
 
 import typer
 
-from corr2cause.cli._common import progress_bar
+from corr2cause.cli._common import (
+    ApiKeyEnvOption,
+    BaseUrlOption,
+    CacheOption,
+    ConcurrencyOption,
+    DeviceOption,
+    DtypeOption,
+    LimitOption,
+    MaxRetriesOption,
+    TemperatureOption,
+    TimeoutOption,
+    progress_bar,
+)
 
 
 def stories(
@@ -41,28 +53,18 @@ def stories(
     split: Annotated[
         str | None, typer.Option(help="Keep one split (train/dev/test) of a rich table.")
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=0, help="Only the first K items.")] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight.")] = 8,
-    cache: Annotated[
-        Path | None, typer.Option(help="Response cache (default: OUT/cache.sqlite).")
-    ] = None,
+    limit: LimitOption = None,
+    concurrency: ConcurrencyOption = 8,
+    cache: CacheOption = None,
     seed: Annotated[int | None, typer.Option(help="openai: request seed.")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="openai: server URL (default $OPENAI_BASE_URL).")
-    ] = None,
-    api_key_env: Annotated[
-        str | None, typer.Option(help="openai: environment variable with the key.")
-    ] = None,
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = None,
     style: Annotated[str | None, typer.Option(help="openai: chat|completion; hf: ...")] = None,
-    temperature: Annotated[float | None, typer.Option(help="openai: temperature.")] = None,
-    timeout: Annotated[
-        float | None, typer.Option(help="openai: seconds per request attempt.")
-    ] = None,
-    max_retries: Annotated[
-        int | None, typer.Option(min=0, help="openai: retries on 429/5xx/timeouts/garbage.")
-    ] = None,
-    device: Annotated[str | None, typer.Option(help="hf: cpu, cuda, ...")] = None,
-    dtype: Annotated[str | None, typer.Option(help="hf: auto, float32, bfloat16, ...")] = None,
+    temperature: TemperatureOption = None,
+    timeout: TimeoutOption = None,
+    max_retries: MaxRetriesOption = None,
+    device: DeviceOption = None,
+    dtype: DtypeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Ask a model for real-world stories of items and verify them with the solver.
