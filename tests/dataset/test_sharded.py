@@ -79,7 +79,9 @@ def test_worker_count_does_not_change_bytes_and_resume_skips_done_shards(tmp_pat
     assert m3["sha256"] == m1["sha256"]
     # issue 12: a resumed run writes the same manifest bytes as a clean one
     manifest = "manifest.json"
-    assert (tmp_path / "three" / manifest).read_bytes() == (tmp_path / "one" / manifest).read_bytes()
+    assert (tmp_path / "three" / manifest).read_bytes() == (
+        tmp_path / "one" / manifest
+    ).read_bytes()
     assert first["files"] == {k: v for k, v in m1["sha256"].items() if specs[0].name in k}
     assert (tmp_path / "three" / "original" / "items" / part.name).stat().st_mtime_ns == part_stamp
     assert stamp > 0
