@@ -47,9 +47,14 @@ _HEAD = re.compile(
     r"All the statistical relations among these (?P=n) variables are as follows: (?P<body>.*)\Z",
     re.S,
 )
-_CORR = re.compile(r"(?P<x>\w+) correlates with (?P<y>\w+)\Z")
-_MARGINAL = re.compile(r"(?P<x>\w+) is independent of (?P<y>\w+)\Z")
-_CONDITIONAL = re.compile(r"(?P<x>\w+) and (?P<y>\w+) are independent given (?P<z>.+)\Z")
+# A name is one or more words ("A", "X1", "blood pressure"); multi-word names never contain a
+# word of the fixed text ("and", "of", "given", ...), so lazy matching splits sentences right.
+_NAME = r"[\w'-]+(?: [\w'-]+)*?"
+_CORR = re.compile(rf"(?P<x>{_NAME}) correlates with (?P<y>{_NAME})\Z")
+_MARGINAL = re.compile(rf"(?P<x>{_NAME}) is independent of (?P<y>{_NAME})\Z")
+_CONDITIONAL = re.compile(
+    rf"(?P<x>{_NAME}) and (?P<y>{_NAME}) are independent given (?P<z>.+)\Z"
+)
 
 
 class OracleError(AssertionError):
@@ -62,7 +67,7 @@ def _name_list(text: str) -> list[str]:
     if not sep:
         return [text.strip()]
     out = [part.strip() for part in head.split(", ")] + [last.strip()]
-    if any(not part or " " in part for part in out):
+    if any(not re.fullmatch(_NAME, part) for part in out):
         raise OracleError(f"bad name list {text!r}")
     return out
 
@@ -244,7 +249,7 @@ def members(premise_text: str) -> tuple[nx.DiGraph, ...]:
 PREDICATES = ("direct", "indirect", "common_effect", "common_cause")
 """What a hypothesis can claim about an ordered pair ``(x, y)``."""
 
-_V = r"(?P<{}>\w+)"
+_V = "(?P<{}>" + _NAME + ")"
 _HYPOTHESES: tuple[tuple[str, str], ...] = (
     # SPEC section 5, original templates and swap forms
     (r"{x} directly causes {y}\.", "direct"),
