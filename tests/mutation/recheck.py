@@ -7,7 +7,7 @@ and stores the exit code, so ``tests/mutation/score.py`` and ``mutmut results`` 
 
 Usage::
 
-    python tests/mutation/recheck.py [--tests PATH ...] [NAME ...]   # default: all survivors
+    python tests/mutation/recheck.py [--tests PATH]... [NAME ...]   # default: all survivors
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*")
-    parser.add_argument("--tests", nargs="+", help="test paths (default: the mutmut selection)")
+    parser.add_argument(
+        "--tests", action="append", help="a test path, repeatable (default: the mutmut selection)"
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     mutants = ROOT / "mutants"
