@@ -45,6 +45,19 @@ decides a whole half of the class; ``tests/causal/test_exact_labels.py`` proves 
 equal to full member enumeration on every item of every class with N <= 6 (N = 7 in a slow
 test) and on random classes with N = 8-12.
 
+*Witnesses.* The search proves a label by exhausting orientations, but a *neutral* label only
+needs two members, one with the relation and one without. Before searching, two members are
+built directly from the CPDAG: each chain component is oriented along a maximum cardinality
+search (MCS) order, which is always an acyclic orientation without v-structures [4]_, so with
+the CPDAG's directed edges it is a member [2]_; ties in MCS are broken to put ``x`` and ``y``
+early or late (for ancestry ``x`` first and ``y`` last, or the reverse; for a collider both
+first, or both last; for a confounder the opposite). If the two members disagree the label is
+neutral, with no search; otherwise the search runs only for the side not witnessed. On a
+complete component -- where every relation of every pair is neutral and the search needed
+dozens of closures per item -- this decides every item at once: the CPDAG of the complete DAG
+on 20 nodes (``20!`` members) is labeled in about 0.2 s instead of 40 s. Witnesses are used only
+when the input is a CPDAG (checked once per class); for an MPDAG the search runs alone.
+
 ``parent`` and ``child`` never need the search: ``x -> y`` directed is entailed, ``x - y``
 neutral (Meek: both orientations occur), anything else contradicted.
 
@@ -55,6 +68,9 @@ References
    classes for acyclic digraphs", Annals of Statistics 25(2), 1997.
 .. [3] E. Perković, M. Kalisch, M. H. Maathuis, "Interpreting and using CPDAGs with background
    knowledge", UAI 2017.
+.. [4] R. E. Tarjan, M. Yannakakis, "Simple linear-time algorithms to test chordality of graphs,
+   test acyclicity of hypergraphs, and selectively reduce acyclic hypergraphs", SIAM J.
+   Computing 13(3), 1984.
 
 Examples
 --------
@@ -70,7 +86,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from corr2cause.causal.markov_equivalence import Pdag
+from corr2cause.causal.markov_equivalence import Pdag, cpdag
 from corr2cause.graphs.dag import children_masks, pairs, reachable
 
 ENTAILMENT, NEUTRAL, CONTRADICTION = 0, 1, 2
@@ -80,13 +96,17 @@ _State = tuple[tuple[int, ...], tuple[int, ...]]
 """An MPDAG as ``(parents of directed edges, undirected neighbours)``."""
 
 
-def close_pdag(directed: list[int], undirected: list[int]) -> _State:
+def close_pdag(directed: list[int], undirected: list[int], *, start: int | None = None) -> _State:
     """Meek closure (R1-R4) of a partially directed graph, with a work list.
 
     Same result as :func:`~corr2cause.causal.markov_equivalence.meek_closure` (the closure
     of a consistent PDAG is unique), but after orienting an edge only the undirected edges
     around its endpoints are checked again, which makes closing after one new orientation
     cheap on large graphs. The inputs are modified in place.
+
+    ``start`` (a node mask) seeds the work list; by default every node. A graph that was
+    closed before one edge ``a -> b`` was oriented needs only ``a``, ``b`` and their
+    neighbours: every rule that the new edge can enable orients an edge at one of them.
     """
     n = len(directed)
     d = directed
@@ -99,8 +119,8 @@ def close_pdag(directed: list[int], undirected: list[int]) -> _State:
             ch[low.bit_length() - 1] |= 1 << v
             pm ^= low
     adj = [d[v] | ch[v] | u[v] for v in range(n)]
-    todo = list(range(n))
-    queued = (1 << n) - 1
+    queued = (1 << n) - 1 if start is None else start
+    todo = [v for v in range(n) if queued >> v & 1]
     while todo:
         a = todo.pop()
         queued &= ~(1 << a)
@@ -243,15 +263,42 @@ def _bfs_edge(
     return None
 
 
+def _component_nodes(undirected: tuple[int, ...]) -> list[list[int]]:
+    """Node lists of the connected components (with an edge) of the undirected part."""
+    seen = 0
+    out = []
+    for v in range(len(undirected)):
+        if seen >> v & 1 or not undirected[v]:
+            continue
+        comp = reachable(undirected, 1 << v) | 1 << v
+        seen |= comp
+        out.append([w for w in range(len(undirected)) if comp >> w & 1])
+    return out
+
+
+def _is_cpdag_of(pdag: Pdag, dag: tuple[int, ...]) -> bool:
+    """Is ``pdag`` the CPDAG of ``dag``'s class?"""
+    return cpdag(dag) == pdag
+
+
 class _Searcher:
     """Branch-and-bound over the completions of one class, with a cache of closed branches."""
 
-    def __init__(self, pdag: Pdag, *, max_cache: int = 200_000) -> None:
+    def __init__(self, pdag: Pdag, *, witnesses: bool = True, max_cache: int = 200_000) -> None:
         self.root: _State = (tuple(pdag.directed), tuple(pdag.undirected))
         self.n = pdag.n
         self._cache: dict[tuple[_State, int, int], _State] = {}
         self._max_cache = max_cache
         self.nodes = 0
+        self.witnessed = 0
+        self._components = _component_nodes(pdag.undirected)
+        self._members: dict[tuple[int, ...], tuple[int, ...]] = {}
+        # witnesses are members only if the input is a CPDAG (not an MPDAG with more arrows)
+        self._use_witnesses = (
+            witnesses
+            and bool(self._components)
+            and _is_cpdag_of(pdag, self.member(tuple(range(self.n))))
+        )
 
     def orient(self, state: _State, a: int, b: int) -> _State:
         """Close ``state`` with ``a - b`` oriented ``a -> b``."""
@@ -263,7 +310,11 @@ class _Searcher:
         u[a] &= ~(1 << b)
         u[b] &= ~(1 << a)
         d[b] |= 1 << a
-        out = close_pdag(d, u)
+        around = d[a] | d[b] | u[a] | u[b] | (1 << a) | (1 << b)
+        for v in range(self.n):  # children of a and b
+            if d[v] >> a & 1 or d[v] >> b & 1:
+                around |= 1 << v
+        out = close_pdag(d, u, start=around)
         if len(self._cache) < self._max_cache:
             self._cache[key] = out
         return out
@@ -301,14 +352,83 @@ class _Searcher:
             return ENTAILMENT
         if not upper:
             return CONTRADICTION
-        if not self.exists(oracle, self.root, False):
+        has = lacks = False
+        if self._use_witnesses:
+            has = self.witness(oracle, True)
+            lacks = self.witness(oracle, False)
+            if has and lacks:
+                self.witnessed += 1
+                return NEUTRAL
+        if not lacks and not self.exists(oracle, self.root, False):
             return ENTAILMENT
-        if not self.exists(oracle, self.root, True):
+        if not has and not self.exists(oracle, self.root, True):
             return CONTRADICTION
         return NEUTRAL
 
+    def member(self, rank: tuple[int, ...]) -> tuple[int, ...]:
+        """The member DAG whose chain components follow maximum cardinality search.
 
-def exact_label3(pdag: Pdag, *, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        MCS picks next an unnumbered node with the most numbered neighbours, ties broken by
+        the smallest ``rank``. Orienting every undirected edge from the earlier to the later
+        node gives each node a clique of earlier neighbours (the reverse of an MCS order is a
+        perfect elimination ordering, Tarjan & Yannakakis [4]_), so no v-structure and no
+        cycle: an AMO of each component, and with the directed edges of the CPDAG a member
+        of the class (Andersson, Madigan & Perlman [2]_).
+        """
+        hit = self._members.get(rank)
+        if hit is not None:
+            return hit
+        d = list(self.root[0])
+        u = self.root[1]
+        for nodes in self._components:
+            weight = dict.fromkeys(nodes, 0)
+            numbered = 0
+            for _ in range(len(nodes)):
+                best = max(weight, key=lambda v: (weight[v], -rank[v]))
+                del weight[best]
+                d[best] |= u[best] & numbered
+                numbered |= 1 << best
+                nb = u[best] & ~numbered
+                while nb:
+                    low = nb & -nb
+                    nb ^= low
+                    weight[low.bit_length() - 1] += 1
+        out = tuple(d)
+        if len(self._members) < 4096:
+            self._members[rank] = out
+        return out
+
+    def witness(self, oracle: _Oracle, want: bool) -> bool:
+        """Does one member built for the purpose have (``want``) or lack the relation?
+
+        A cheap try before the search: nodes that should come early in their chain
+        component (to be sources of paths) get small ranks, nodes that should come late
+        large ones. ``False`` only means this member is no witness.
+        """
+        n, x, y = self.n, oracle.x, oracle.y
+        early: tuple[int, ...]
+        late: tuple[int, ...]
+        if oracle.relation == 1:  # x a non-parent ancestor of y
+            early, late = ((x,), (y,)) if want else ((y,), (x,))
+        elif oracle.relation == 4:  # collider: x and y sources (want) or sinks
+            early, late = ((x, y), ()) if want else ((), (x, y))
+        else:  # confounder: x and y sinks (want) or sources
+            early, late = ((), (x, y)) if want else ((x, y), ())
+        rank = list(range(n, 2 * n))
+        for i, v in enumerate(early):
+            rank[v] = i
+        for i, v in enumerate(late):
+            rank[v] = 2 * n + i
+        dag = self.member(tuple(rank))
+        return oracle.bounds(dag, (0,) * n)[0] == want
+
+
+def exact_label3(
+    pdag: Pdag,
+    *,
+    witnesses: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
     """Exact 3-class labels of every (pair, relation) of a class, from its CPDAG.
 
     Parameters
@@ -316,6 +436,10 @@ def exact_label3(pdag: Pdag, *, progress: Callable[[int, int], None] | None = No
     pdag : Pdag
         The CPDAG of the class (any MPDAG closed under Meek's rules works: the labels are
         then over its completions).
+    witnesses : bool, keyword-only
+        Try two purpose-built members before searching (the default; see "Witnesses" in the
+        module docstring). ``False`` runs the search alone: the same labels, slower on dense
+        classes; for cross-checks and benchmarks.
     progress : callable, optional
         Called as ``progress(done_pairs, total_pairs)``.
 
@@ -326,7 +450,7 @@ def exact_label3(pdag: Pdag, *, progress: Callable[[int, int], None] | None = No
         :func:`~corr2cause.graphs.dag.pairs`, columns
         :data:`~corr2cause.causal.relations.RELATIONS`.
     """
-    searcher = _Searcher(pdag)
+    searcher = _Searcher(pdag, witnesses=witnesses)
     prs = pairs(pdag.n)
     out = np.empty((len(prs), 6), dtype=np.int8)
     for k, (x, y) in enumerate(prs):
