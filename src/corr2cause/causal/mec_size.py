@@ -173,6 +173,16 @@ def list_members(pdag: Pdag) -> list[Parents]:
     return members
 
 
+_Plan = tuple[
+    list[int],
+    int,
+    list[tuple[tuple[int, int], ...]],
+    list[tuple[tuple[tuple[int, ...], int], ...]],
+]
+"""Sampling plan of one component: source weights, their sum, per source the new arrows
+``(node, parents)`` and the undirected components left."""
+
+
 def sample_members(pdag: Pdag, k: int, *, seed: int | list[int]) -> list[Parents]:
     """Draw ``k`` member DAGs uniformly at random (with replacement), reproducibly.
 
@@ -207,25 +217,46 @@ def sample_members(pdag: Pdag, k: int, *, seed: int | list[int]) -> list[Parents
             out *= _amo_count_cp(und, comp)
         return out
 
+    # per component: the source weights and, per source, its arrows and remaining components
+    plans: dict[tuple[tuple[int, ...], int], _Plan] = {}
+
+    def plan(und: tuple[int, ...], comp: int) -> _Plan:
+        key = (und, comp)
+        hit = plans.get(key)
+        if hit is None:
+            nodes = _nodes(comp)
+            rooted = [_root(und, comp, v) for v in nodes]
+            weights = [size_of(rest) for _, rest in rooted]
+            arrows = [
+                tuple((w, directed[w]) for w in nodes if directed[w]) for directed, _ in rooted
+            ]
+            subs = [
+                tuple((tuple(r_ & sub for r_ in rest), sub) for sub in chain_components(rest))
+                for _, rest in rooted
+            ]
+            hit = plans[key] = (weights, sum(weights), arrows, subs)
+        return hit
+
     def draw_component(und: tuple[int, ...], comp: int, parents: list[int]) -> None:
-        nodes = _nodes(comp)
-        rooted = [_root(und, comp, v) for v in nodes]
-        weights = [size_of(rest) for _, rest in rooted]
-        r = rng.randrange(sum(weights))
+        weights, total, arrows, subs = plan(und, comp)
+        r = rng.randrange(total)
         i = 0
         while r >= weights[i]:
             r -= weights[i]
             i += 1
-        directed, rest = rooted[i]
-        for w in nodes:
-            parents[w] |= directed[w]
-        for sub in chain_components(rest):
-            draw_component(tuple(r_ & sub for r_ in rest), sub, parents)
+        for w, pm in arrows[i]:
+            parents[w] |= pm
+        for sub_und, sub in subs[i]:
+            draw_component(sub_und, sub, parents)
 
+    top = [
+        (tuple(r & comp for r in pdag.undirected), comp)
+        for comp in chain_components(pdag.undirected)
+    ]
     out = []
     for _ in range(k):
         parents = list(pdag.directed)
-        for comp in chain_components(pdag.undirected):
-            draw_component(tuple(r & comp for r in pdag.undirected), comp, parents)
+        for und, comp in top:
+            draw_component(und, comp, parents)
         out.append(tuple(parents))
     return out

@@ -53,6 +53,9 @@ FULL_PREMISE_MAX_NODES = 12
 """Largest ``N`` for ``premise_style="full"``: at most ``C(12, 2) * 2**10 = 67,584``
 independence sentences; at ``N = 13`` the bound is 162,240 and it doubles with every node."""
 
+PACKED_FROM = 32
+"""From this many members on, fractions are counted bit-parallel (:func:`count_items_packed`)."""
+
 WILSON_Z = 1.959963984540054
 """Normal quantile of the 95 % Wilson interval."""
 
@@ -146,7 +149,8 @@ def label_class(parents: Parents, *, max_members: int, seed: int, mec_id: str) -
     neutral = np.argwhere(label3 == 1)
     prs = pairs(pdag.n)
     items = [(prs[k][0], prs[k][1], int(r)) for k, r in neutral]
-    hits[tuple(neutral.T)] = count_items(members, items)
+    counter = count_items_packed if len(members) >= PACKED_FROM else count_items
+    hits[tuple(neutral.T)] = counter(members, items)
     fraction = hits / len(members)
     if exact:
         return ClassLabels(size, label3, fraction, fraction, fraction, True, size)
@@ -155,6 +159,72 @@ def label_class(parents: Parents, *, max_members: int, seed: int, mec_id: str) -
     low = np.where(label3 == 0, 1.0, np.where(label3 == 2, 0.0, low))
     high = np.where(label3 == 0, 1.0, np.where(label3 == 2, 0.0, high))
     return ClassLabels(size, label3, fraction, low, high, False, max_members)
+
+
+def _closure(adj: np.ndarray, *, removed: int | None = None) -> np.ndarray:
+    """Strict reachability of every member at once, by Floyd-Warshall on member bitsets.
+
+    ``adj[u, v]`` is the packed bitset of the members with the edge ``u -> v``; the result
+    ``r[u, v]`` that of the members with a directed path ``u ~> v`` (avoiding ``removed``).
+    """
+    r = adj.copy()
+    if removed is not None:
+        r[removed, :, :] = 0
+        r[:, removed, :] = 0
+    for k in range(adj.shape[0]):
+        if k != removed:
+            r |= r[:, k : k + 1, :] & r[k : k + 1, :, :]
+    return r
+
+
+def count_items_packed(members: list[Parents], items: list[tuple[int, int, int]]) -> list[int]:
+    """Same numbers as :func:`~corr2cause.causal.relations.count_items`, bit-parallel.
+
+    The members are packed into one bitset per ordered node pair (bit ``i`` set if member
+    ``i`` has the edge), reachability is closed by Floyd-Warshall on those bitsets (``n``
+    vector operations), and each item is a few ands and ors and one popcount: for a collider
+    ``De_{G-y}(x) & De_{G-x}(y)`` with closures that delete ``x`` or ``y`` (one per node that
+    occurs in such an item), for a confounder the same with ancestors. About a hundred times
+    faster than evaluating item by item from a few hundred members on; exact integer counts.
+    """
+    if not items:
+        return []
+    n = len(members[0])
+    par = np.array(members, dtype=np.uint64)  # (m, n) parent masks
+    bits = (par[:, None, :] >> np.arange(n, dtype=np.uint64)[None, :, None]) & np.uint64(1)
+    # bits[i, u, v]: member i has u -> v; pack over members into uint64 words
+    adj = np.packbits(bits.astype(bool).transpose(1, 2, 0), axis=-1, bitorder="little")
+    pad = (-adj.shape[-1]) % 8
+    if pad:
+        adj = np.concatenate([adj, np.zeros((n, n, pad), np.uint8)], axis=-1)
+    adj = adj.view(np.uint64)
+    reach = _closure(adj)
+    without: dict[int, np.ndarray] = {}
+
+    def reach_without(r: int) -> np.ndarray:
+        if r not in without:
+            without[r] = _closure(adj, removed=r)
+        return without[r]
+
+    out = []
+    for x, y, rel in items:
+        if rel == 0:
+            hit = adj[x, y]
+        elif rel == 2:
+            hit = adj[y, x]
+        elif rel in (1, 3):
+            s, t = (x, y) if rel == 1 else (y, x)
+            via = adj[s, :, :] & reach[:, t, :]  # child c of s, then c ~> t
+            via[t] = 0
+            hit = np.bitwise_or.reduce(via, axis=0)
+        elif rel == 4:
+            hit = np.bitwise_or.reduce(reach_without(y)[x] & reach_without(x)[y], axis=0)
+        else:
+            hit = np.bitwise_or.reduce(
+                reach_without(y)[:, x, :] & reach_without(x)[:, y, :], axis=0
+            )
+        out.append(int(np.bitwise_count(hit).sum()))
+    return out
 
 
 INT32_MAX = 2**31 - 1
