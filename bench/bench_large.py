@@ -13,11 +13,19 @@ B  Today's path on the first few classes of A and on N = 15 classes: full member
    (``mec_members``), relation counting, and minimal premises by the subset search
    (``d_separation_statements`` + ``minimal_separating_statements``), each under a time cap.
 C  Per-class time against N (10, 15, 20, 30, 50) and against class size.
+D  One N = 50 class.
+E  Dense classes: the CPDAG of the complete DAG on 20 nodes (one undirected K20 component,
+   20! members), labeled by the search with witnesses against the search alone (the path
+   before witnesses); and ``--dense-classes`` classes at N = 12 with edge density 0.85 (the
+   issue's ``generate --nodes 12 --samples 100 --edge-density 0.85``), labels plus fractions
+   with ``--max-members 10000`` (the CLI default), against the earlier path (search alone,
+   item-by-item counting), with per-class time against class size.
 
 Run::
 
     PYTHONPATH=src python bench/bench_large.py            # the full targets (minutes)
     PYTHONPATH=src python bench/bench_large.py --quick    # a smoke run (seconds)
+    PYTHONPATH=src python bench/bench_large.py --only-dense   # workload E alone
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -36,10 +46,12 @@ from corr2cause.causal.d_separation import (
     d_separation_statements,
     minimal_separating_statements,
 )
+from corr2cause.causal.exact_labels import exact_label3
 from corr2cause.causal.markov_equivalence import cpdag, mec_members
 from corr2cause.causal.mec_classes import relation_counts
-from corr2cause.causal.mec_size import mec_size
-from corr2cause.dataset.class_labels import sampled_class_data
+from corr2cause.causal.mec_size import list_members, mec_size, sample_members
+from corr2cause.causal.relations import count_items
+from corr2cause.dataset.class_labels import label_class, sampled_class_data
 from corr2cause.dataset.sampling import _sampled_class, random_dag
 from corr2cause.graphs.dag import Parents, node_names
 
@@ -78,17 +90,99 @@ def label_old(job: tuple[Parents, int]) -> float:
 
 def timed_old(parents: Parents, cap: float, limit: int = 10_000) -> float | None:
     """Today's path in a child process, or ``None`` if it runs past ``cap`` seconds."""
+    return timed_child(label_old, (parents, limit), cap)
+
+
+def k20_search_alone(_: int) -> float:
+    """The complete 20-node component labeled by the search alone (no witnesses)."""
+    t = time.perf_counter()
+    exact_label3(cpdag(tuple((1 << v) - 1 for v in range(20))), witnesses=False)
+    return time.perf_counter() - t
+
+
+def dense_new(job: tuple[Parents, int, str]) -> tuple[float, int]:
+    """Labels and fractions of one class, today's path (``label_class``)."""
+    parents, max_members, mec_id = job
+    t = time.perf_counter()
+    lab = label_class(parents, max_members=max_members, seed=0, mec_id=mec_id)
+    return time.perf_counter() - t, lab.size
+
+
+def dense_old(job: tuple[Parents, int, str]) -> float:
+    """The same before the dense work: search alone, item-by-item member counting."""
+    parents, max_members, _ = job
+    t = time.perf_counter()
+    pdag = cpdag(parents)
+    size = mec_size(pdag)
+    label3 = exact_label3(pdag, witnesses=False)
+    if size <= max_members:
+        members = list_members(pdag)
+    else:
+        members = sample_members(pdag, max_members, seed=[0, 1])
+    neutral = np.argwhere(label3 == 1)
+    prs = [(x, y) for x in range(len(parents)) for y in range(x + 1, len(parents))]
+    count_items(members, [(prs[k][0], prs[k][1], int(r)) for k, r in neutral])
+    return time.perf_counter() - t
+
+
+def timed_child(fn: Callable[[Any], float], arg: Any, cap: float) -> float | None:
+    """``fn(arg)`` in a child process, or ``None`` if it runs past ``cap`` seconds."""
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-        fut = pool.submit(label_old, (parents, limit))
+        fut = pool.submit(fn, arg)
         try:
             return float(fut.result(timeout=cap))
         except TimeoutError:
             for p in list(pool._processes.values()):  # stop the runaway child we started
                 p.terminate()
             return None
-        except OverflowError:
+        except OverflowError:  # more members than the enumeration limit
             return None
+
+
+def dense_workloads(classes: int, cap: float, quick: bool) -> None:
+    """Workload E (see the module docstring)."""
+    k20 = cpdag(tuple((1 << v) - 1 for v in range(20)))
+    t = time.perf_counter()
+    exact_label3(k20)
+    new = time.perf_counter() - t
+    old = timed_child(k20_search_alone, 0, cap)
+    ratio = (
+        f"search alone {old:.1f} s, ratio {old / new:.0f}x"
+        if old
+        else (f"search alone > {cap:.0f} s, ratio > {cap / new:.0f}x")
+    )
+    row("E", "complete K20 component (20! members): exact labels, 1 proc", new, ratio)
+
+    rng = np.random.default_rng(0)
+    graphs = [random_dag(12, 0.85, rng) for _ in range(classes)]
+    jobs = [(g, 10_000, f"e{k}") for k, g in enumerate(graphs)]
+    t = time.perf_counter()
+    results = [dense_new(j) for j in jobs]
+    wall = time.perf_counter() - t
+    old_jobs = jobs[: max(3, classes // 10)] if quick else jobs
+    t = time.perf_counter()
+    old_t = [dense_old(j) for j in old_jobs]
+    old_wall = time.perf_counter() - t
+    new_same = sum(r[0] for r in results[: len(old_jobs)])
+    row(
+        "E",
+        f"{classes} classes N=12 p=0.85: labels + fractions (max 10,000 members), 1 proc",
+        wall,
+        f"per class mean {wall / classes * 1e3:.0f} ms, max {max(r[0] for r in results) * 1e3:.0f}"
+        f" ms; earlier path {old_wall:.1f} s on {len(old_jobs)} classes, ratio "
+        f"{old_wall / new_same:.1f}x",
+    )
+    for lo, hi in ((1, 10), (10, 100), (100, 1000), (1000, 10_001), (10_001, 10**30)):
+        ts = [r[0] for r in results if lo <= r[1] < hi]
+        olds = [o for o, r in zip(old_t, results, strict=False) if lo <= r[1] < hi]
+        if ts:
+            span = f"{lo}-{hi - 1}" if hi < 10**30 else f"> {lo - 1} (estimated)"
+            extra = f", earlier {statistics.mean(olds) * 1e3:.0f} ms" if olds else ""
+            print(
+                f"E   N=12 p=0.85 classes with {span} members: {len(ts)}, per class mean "
+                f"{statistics.mean(ts) * 1e3:.0f} ms{extra}"
+            )
 
 
 def row(name: str, workload: str, wall: float, extra: str = "") -> None:
@@ -103,10 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-members", type=int, default=64)
     ap.add_argument("--min-size", type=int, default=60, help="smallest class kept in A")
     ap.add_argument("--old-cap", type=float, default=60.0, help="seconds per class, today's path")
+    ap.add_argument("--dense-classes", type=int, default=100, help="N=12 p=0.85 classes in E")
+    ap.add_argument("--only-dense", action="store_true", help="run workload E only")
     ap.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = ap.parse_args(argv)
     if args.quick:
-        args.classes, args.old_cap = 40, 10.0
+        args.classes, args.old_cap, args.dense_classes = 40, 10.0, 20
+    if args.only_dense:
+        dense_workloads(args.dense_classes, args.old_cap, args.quick)
+        return 0
     n = args.n
 
     # --- A: draw the classes -------------------------------------------------------------
@@ -210,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     g50 = random_dag(50, 0.05, np.random.default_rng(50))
     dt, size, _ = label_new(("n50", g50, args.max_members))
     row("D", f"one N=50 class ({size} members), exact labels + minimal premise", dt)
+    dense_workloads(args.dense_classes, args.old_cap, args.quick)
     return 0
 
 
