@@ -9,8 +9,8 @@ For every (pair, relation) item of a class this computes
 ``fraction``
     the share of members in which the relation holds. It is **exact** when the class has at
     most ``max_members`` members (they are listed by
-    :func:`~corr2cause.causal.mec_size.list_members` and every
-    relation is evaluated on each), and otherwise an **unbiased estimate**: the share among
+    :func:`~corr2cause.causal.mec_size.list_members` and the neutral items are counted over
+    all of them at once by :func:`count_items_packed`), and otherwise an **unbiased estimate**: the share among
     ``max_members`` members drawn uniformly at random with
     :func:`~corr2cause.causal.mec_size.sample_members` (seeded by the class id), with a 95 %
     Wilson score interval ``[fraction_low, fraction_high]``. ``fraction_exact`` says which.
