@@ -305,7 +305,7 @@ def _check_previous_report(out: Path, identity: dict[str, Any], *, overwrite: bo
             what = "a report without a readable identity"
         else:
             changed = identity_differences(previous, identity)
-            what = "another experiment (" + ", ".join(changed) + " differ)"
+            what = "another experiment (different " + ", ".join(changed) + ")"
         raise RunIdentityError(
             f"{out} holds {what}; rerun with the same options to resume it, choose another "
             "--out, or pass --overwrite to replace it"
