@@ -27,6 +27,8 @@ from corr2cause.integrations.hf_schema import EXPORT_FEATURES, OPTIONAL_FEATURES
 from corr2cause.integrations.paper_prompt import paper_prompt
 from corr2cause.integrations.sources import iter_item_tables, load_items, optional_item_columns
 
+from .test_lm_eval_tasks import _expected  # hand-counted fractions of (gold, pred) pairs
+
 THEMED = "names-medicine"
 COMMONSENSE = ("commonsense", "commonsense_conflict")
 
@@ -46,18 +48,6 @@ def _front_matter(readme: Path) -> dict[str, Any]:
     assert match, "README.md has no YAML header"
     loaded: dict[str, Any] = yaml.safe_load(match.group(1))
     return loaded
-
-
-def _fractions(pairs: list[tuple[int, int]]) -> dict[str, float | None]:
-    tp = sum(g == 1 and p == 1 for g, p in pairs)
-    fp = sum(g == 0 and p == 1 for g, p in pairs)
-    fn = sum(g == 1 and p == 0 for g, p in pairs)
-    return {
-        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None,
-        "precision": tp / (tp + fp) if tp + fp else None,
-        "recall": tp / (tp + fn) if tp + fn else None,
-        "acc": sum(g == p for g, p in pairs) / len(pairs),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +203,7 @@ def test_inspect_task_scores_a_themed_set(themed_dir: Path, test_items, tmp_path
     got = {name: m.value for name, m in score.metrics.items()}
     pairs = [(gold[p], _coin(p)) for p in prompts]
     assert 0 < sum(p for _, p in pairs) < len(pairs) and any(g for g, _ in pairs)
-    want = _fractions(pairs)
+    want = _expected(pairs)
     names = {"f1": "valid_f1", "precision": "valid_precision", "recall": "valid_recall"}
     for key, value in want.items():
         expected = math.nan if value is None else value
@@ -267,7 +257,7 @@ def test_lm_eval_tasks_score_a_themed_set(themed_dir: Path, themed_hf_dir: Path,
             return out
 
     tasks = ["corr2cause", "corr2cause_gen", "corr2cause_gen_reasoning"]
-    expected = _fractions([(gold[p], _coin(p)) for p in prompts])
+    expected = _expected([(gold[p], _coin(p)) for p in prompts])
     # every task on the generated folder, the log-likelihood task on its export
     for data, run in ((themed_dir, tasks), (themed_hf_dir, tasks[:1])):
         metadata = {"data": str(data), "config": THEMED}
