@@ -11,7 +11,13 @@ model on the **test split of every variant present** in a generated dataset fold
 ``refactor``
     the variables renamed A, B, C, ... -> Z, Y, X, ... ("perturbation by refactorization");
 ``relabel`` (or any other variant folder)
-    e.g. the debiased relabeling, evaluated the same way.
+    e.g. the debiased relabeling, evaluated the same way;
+``names-{theme}``
+    the variables named from a theme (``names-medicine``: ``smoking``, ``type 2 diabetes``).
+    Each themed variant's row also gets its **commonsense split**
+    (:func:`corr2cause.evaluation.commonsense.commonsense_split`): the metrics on the items
+    where world knowledge gives the right answer (``aligned``) and where the premise says the
+    opposite (``conflicting``), with their change from ``aligned``.
 
 Splits are identical across variants (same item ids), so each perturbed test set is the
 original test set, perturbed; the report also gives, per variant, the share of items whose
@@ -30,7 +36,10 @@ The alphabetical shortcut
 
 Each variant is evaluated with :func:`corr2cause.evaluation.evaluate` (resumable, cached) into
 ``OUT/{variant}/`` (``predictions.jsonl``, ``metrics.json``, ``run.json``); the combined
-report goes to ``OUT/robustness.json`` and ``OUT/robustness.md``.
+report goes to ``OUT/robustness.json`` and ``OUT/robustness.md``. The report records the
+experiment's identity (model, data, variants, limit): rerunning it resumes, and another
+experiment into the same folder is refused unless ``overwrite`` (the lock and the identity
+comparison of :mod:`corr2cause.evaluation.run_guard`).
 
 The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
 :func:`discover_variants`, :func:`load_test_items` and :func:`render_markdown`.
