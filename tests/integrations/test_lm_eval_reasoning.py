@@ -4,6 +4,7 @@ The paper-protocol task ``corr2cause_gen`` keeps its budget (stop at a blank lin
 ``corr2cause_gen_reasoning`` lets the model think (8192 tokens, stop at the end of sequence or
 a new ``"\\nQuestion:"``), and ``--gen_kwargs`` (here ``simple_evaluate(gen_kwargs=...)``)
 changes it key by key. A scripted model records the generation arguments it is called with.
+The budgets actually sent on a themed set are checked in ``test_themed_sets.py``.
 """
 
 from __future__ import annotations
@@ -68,26 +69,29 @@ def _run(model: LM, tasks: list[str], data: str, **kwargs: Any) -> dict[str, Any
     return results
 
 
-def test_budgets_the_override_and_truncation(official_test_path):
+def _budget(task: str, data: str) -> dict[str, Any]:
+    manager = TaskManager(
+        include_path=lm_eval_tasks_path(), include_defaults=False, metadata={"data": data}
+    )
+    loaded = manager.load_task_or_group([task])
+    kwargs: dict[str, Any] = loaded[task].config.generation_kwargs  # what each request gets
+    return kwargs
+
+
+def test_the_paper_budget_is_unchanged_and_the_reasoning_budget_is_larger(official_test_path):
+    assert _budget("corr2cause_gen", str(official_test_path)) == {
+        "until": ["\n\n", "Question:"], "max_gen_toks": 32, "do_sample": False, "temperature": 0.0
+    }  # fmt: skip
+    assert _budget("corr2cause_gen_reasoning", str(official_test_path)) == {
+        "until": ["\nQuestion:"], "max_gen_toks": 8192, "do_sample": False, "temperature": 0.0
+    }  # fmt: skip
+
+
+def test_the_override_and_truncation(official_test_path):
     items = load_items(official_test_path)[:12]
     prompts = [paper_prompt(i.premise, i.hypothesis) for i in items]
     heads = sum(map(_coin, prompts))
     assert 0 < heads < 12
-    acc = sum(_coin(p) == i.label for p, i in zip(prompts, items, strict=True)) / 12
-    model = Thinker()
-    results = _run(model, ["corr2cause_gen", "corr2cause_gen_reasoning"], str(official_test_path))
-    budgets = {task: kwargs for task, kwargs in model.calls}
-    assert budgets["corr2cause_gen"] == {
-        "until": ["\n\n", "Question:"], "max_gen_toks": 32, "do_sample": False, "temperature": 0.0
-    }  # fmt: skip
-    assert budgets["corr2cause_gen_reasoning"] == {
-        "until": ["\nQuestion:"], "max_gen_toks": 8192, "do_sample": False, "temperature": 0.0
-    }  # fmt: skip
-    # the verdict after the think block is read, never a word inside it
-    for task in ("corr2cause_gen", "corr2cause_gen_reasoning"):
-        assert results[task]["acc,none"] == pytest.approx(acc), task
-        assert results[task]["unparseable,none"] == 0.0, task
-    assert results["corr2cause_gen_reasoning"]["truncated,none"] == 0.0
     # a bigger budget through --gen_kwargs; outputs cut inside their reasoning are counted
     cut = Thinker(cut=True)
     result = _run(cut, ["corr2cause_gen_reasoning"], str(official_test_path),
@@ -96,6 +100,9 @@ def test_budgets_the_override_and_truncation(official_test_path):
     assert {tuple(kwargs["until"]) for _, kwargs in cut.calls} == {("\nQuestion:",)}
     assert result["truncated,none"] == pytest.approx((12 - heads) / 12)
     assert result["unparseable,none"] == pytest.approx((12 - heads) / 12)
+    # the verdict after a closed think block is read; a cut one counts as invalid
+    pairs = [(i.label, _coin(p)) for p, i in zip(prompts, items, strict=True)]
+    assert result["acc,none"] == pytest.approx(sum(g == p for g, p in pairs) / 12)
 
 
 def test_the_paper_tag_still_names_the_paper_tasks_only(official_test_path):
