@@ -58,12 +58,14 @@ def test_finetune_then_robustness(data: Path, encoder: Path, tmp_path: Path):
     assert all(row["n"] == 20 for row in report["variants"].values())
     assert (tmp_path / "rob" / "robustness.md").is_file()
 
-    # a rerun is served from the response caches and prints the Markdown table
-    res = runner.invoke(
-        app,
-        ["robustness", "--model", str(model), "--data", str(data), "--out", str(tmp_path / "rob"),
-         "--limit", "20", "--variant", "original,refactor", "-q"],
-    )  # fmt: skip
+    # a rerun on fewer variants would replace the report: refused without --overwrite; with
+    # it, the runs are served from the response caches and the Markdown table is printed
+    rerun = ["robustness", "--model", str(model), "--data", str(data),
+             "--out", str(tmp_path / "rob"), "--limit", "20",
+             "--variant", "original,refactor", "-q"]  # fmt: skip
+    res = runner.invoke(app, rerun)
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    res = runner.invoke(app, [*rerun, "--overwrite"])
     assert res.exit_code == 0, res.output
     assert "| refactor | 20 |" in res.stdout and "| paraphrase |" not in res.stdout
 

@@ -103,7 +103,11 @@ def test_cause_and_effect_reads_every_directional_template(dataset_dir: Path, va
 
 
 def _item(k: int, hypothesis: str, relation: str, label: int) -> EvalItem:
-    premise = "Suppose there is a closed system of 3 variables, A, B and C. All the statistical"
+    premise = (
+        "Suppose there is a closed system of 3 variables, A, B and C. All the statistical "
+        "relations among these 3 variables are as follows: A correlates with B. A correlates "
+        "with C. B correlates with C."
+    )
     return EvalItem(f"i{k}", premise, hypothesis, "", label, 3, relation)
 
 

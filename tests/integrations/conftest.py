@@ -56,3 +56,23 @@ def hf_dir(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 def hf_shard_rows() -> int:
     """``max_shard_rows`` of the session export."""
     return SHARD_ROWS
+
+
+THEMED_VARIANTS = ["original", "names-medicine"]
+"""Variants of the themed session benchmark: letters and medicine names (several words)."""
+
+
+@pytest.fixture(scope="session")
+def themed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``corr2cause generate --nodes 2-4 --names medicine`` (CSV + Parquet, 822 items each)."""
+    out = tmp_path_factory.mktemp("integrations") / "themed"
+    generate_dataset(out, GenerationConfig(nodes=[2, 3, 4], variants=list(THEMED_VARIANTS)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def themed_hf_dir(themed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The themed benchmark exported with ``export_hf`` (``max_shard_rows=250``)."""
+    out = tmp_path_factory.mktemp("integrations") / "themed-hf"
+    export_hf(themed_dir, out, max_shard_rows=SHARD_ROWS)
+    return out

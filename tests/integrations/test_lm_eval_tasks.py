@@ -39,9 +39,13 @@ def _expected(pairs: list[tuple[int, int]]) -> dict[str, float | None]:
     }
 
 
-def test_include_path_holds_both_tasks():
+def test_include_path_holds_the_tasks():
     path = Path(lm_eval_tasks_path())
-    assert sorted(p.name for p in path.glob("*.yaml")) == ["corr2cause.yaml", "corr2cause_gen.yaml"]
+    assert sorted(p.name for p in path.glob("*.yaml")) == [
+        "corr2cause.yaml",
+        "corr2cause_gen.yaml",
+        "corr2cause_gen_reasoning.yaml",
+    ]
     printed = subprocess.run(
         [sys.executable, "-m", "corr2cause.integrations.lm_eval"],
         capture_output=True,

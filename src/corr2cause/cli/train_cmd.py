@@ -176,6 +176,15 @@ def robustness(
     limit: Annotated[
         int | None, typer.Option("--limit", help="Only the first N test items per variant.")
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace a report (and variant runs) of another model, data, variant set or "
+            "limit in --out; without it such a folder is refused (reruns of the same "
+            "experiment resume).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -198,6 +207,7 @@ def robustness(
             variants=variants or None,
             backend_options={k: v for k, v in options.items() if v is not None},
             limit=limit,
+            overwrite=overwrite,
             progress=progress,
         )
     if as_json:

@@ -11,7 +11,13 @@ model on the **test split of every variant present** in a generated dataset fold
 ``refactor``
     the variables renamed A, B, C, ... -> Z, Y, X, ... ("perturbation by refactorization");
 ``relabel`` (or any other variant folder)
-    e.g. the debiased relabeling, evaluated the same way.
+    e.g. the debiased relabeling, evaluated the same way;
+``names-{theme}``
+    the variables named from a theme (``names-medicine``: ``smoking``, ``type 2 diabetes``).
+    Each themed variant's row also gets its **commonsense split**
+    (:func:`corr2cause.evaluation.commonsense.commonsense_split`): the metrics on the items
+    where world knowledge gives the right answer (``aligned``) and where the premise says the
+    opposite (``conflicting``), with their change from ``aligned``.
 
 Splits are identical across variants (same item ids), so each perturbed test set is the
 original test set, perturbed; the report also gives, per variant, the share of items whose
@@ -30,7 +36,10 @@ The alphabetical shortcut
 
 Each variant is evaluated with :func:`corr2cause.evaluation.evaluate` (resumable, cached) into
 ``OUT/{variant}/`` (``predictions.jsonl``, ``metrics.json``, ``run.json``); the combined
-report goes to ``OUT/robustness.json`` and ``OUT/robustness.md``.
+report goes to ``OUT/robustness.json`` and ``OUT/robustness.md``. The report records the
+experiment's identity (model, data, variants, limit): rerunning it resumes, and another
+experiment into the same folder is refused unless ``overwrite`` (the lock and the identity
+comparison of :mod:`corr2cause.evaluation.run_guard`).
 
 The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
 :func:`discover_variants`, :func:`load_test_items` and :func:`render_markdown`.
@@ -38,8 +47,8 @@ The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +59,16 @@ from corr2cause.atomic import atomic_write_text
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.dataset.store import StoreError, open_dataset, read_items, variant_for_config
 from corr2cause.errors import Corr2CauseError
-from corr2cause.evaluation.metrics import METRIC_NAMES, confusion_counts, scores
+from corr2cause.evaluation.commonsense import (
+    GROUPS,
+    commonsense_split,
+    group_scores,
+    read_commonsense,
+)
+from corr2cause.evaluation.metrics import METRIC_NAMES
+from corr2cause.evaluation.run_guard import RunIdentityError, guard_run, identity_differences
+from corr2cause.solver.errors import ParseError
+from corr2cause.solver.parse import parse_hypothesis, parse_premise
 
 __all__ = [
     "BACKWARD_RELATIONS",
@@ -79,9 +97,6 @@ PAPER_REFERENCE = {
     "f1": {"original": "94.74", "paraphrase": "about 55-57", "refactor": "67.87"},
 }
 """The paper's robustness numbers (test F1 ×100), as quoted in SPEC section 7."""
-
-_NAMES = re.compile(r"closed system of \d+ variables, (.+?)\. All the statistical")
-_WORD = re.compile(r"[A-Za-z]\w*")
 
 
 class RobustnessError(Corr2CauseError):
@@ -140,37 +155,49 @@ def load_test_items(folder: str | Path) -> list[EvalItem]:
     return items
 
 
+@functools.lru_cache(maxsize=4096)
+def _declared_names(premise: str) -> tuple[str, ...] | None:
+    try:
+        return parse_premise(premise).names
+    except ParseError:
+        return None
+
+
 def cause_and_effect(item: EvalItem) -> tuple[str, str] | None:
     """The (cause, effect) variable names of a directional hypothesis, else ``None``.
 
-    In every original and paraphrased template of a directional relation the cause is named
-    first (``"B directly causes A."``, ``"A influences C through some mediator(s)."``).
-    Variable names are taken from the premise ("closed system of N variables, A, B and C.").
+    The hypothesis is read as the solver reads it (:mod:`corr2cause.solver.parse`): against
+    the names the premise declares ("closed system of N variables, A, B and C."), longest
+    first, so names of several words (``"blood pressure"``, ``"type 2 diabetes"``) are found
+    whole. ``None`` for a non-directional relation or text the parser cannot read.
 
     Examples
     --------
     >>> from corr2cause.dataset.readers import EvalItem
-    >>> premise = "Suppose there is a closed system of 2 variables, A and B. All the statistical"
-    >>> item = EvalItem("x", premise, "B directly causes A.", "", 0, 2, "child")
-    >>> cause_and_effect(item)
+    >>> premise = ("Suppose there is a closed system of 2 variables, A and B. All the statistical "
+    ...            "relations among these 2 variables are as follows: A correlates with B.")
+    >>> cause_and_effect(EvalItem("x", premise, "B directly causes A.", "", 0, 2, "child"))
     ('B', 'A')
+    >>> themed = ("Suppose there is a closed system of 2 variables, blood pressure and salt "
+    ...           "intake. All the statistical relations among these 2 variables are as follows: "
+    ...           "blood pressure correlates with salt intake.")
+    >>> hypothesis = "salt intake directly causes blood pressure."
+    >>> cause_and_effect(EvalItem("y", themed, hypothesis, "", 0, 2, "child"))
+    ('salt intake', 'blood pressure')
     """
     if item.relation not in DIRECTIONAL_RELATIONS:
         return None
-    match = _NAMES.search(item.premise)
-    if match is None:
+    names = _declared_names(item.premise)
+    if names is None:
         return None
-    names = set(re.split(r", | and ", match.group(1)))
-    mentioned = [w for w in _WORD.findall(item.hypothesis) if w in names]
-    if len(mentioned) < 2:
+    try:
+        parsed = parse_hypothesis(item.hypothesis, names)
+    except ParseError:
         return None
-    return mentioned[0], mentioned[1]
-
-
-def _block(gold: Sequence[int], pred: Sequence[int]) -> dict[str, Any]:
-    counts = confusion_counts(list(gold), list(pred))
-    tp, fp, fn, _ = counts
-    return {"n": len(gold), **scores(counts), "gold_valid": tp + fn, "predicted_valid": tp + fp}
+    if parsed.relation not in DIRECTIONAL_RELATIONS:
+        return None
+    first, second = names[parsed.x], names[parsed.y]
+    return (second, first) if parsed.relation in BACKWARD_RELATIONS else (first, second)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -203,7 +230,7 @@ def shortcut_analysis(items: Sequence[EvalItem], preds: Sequence[int]) -> dict[s
     if len(items) != len(preds):
         raise ValueError("items and preds differ in length")
     back = [k for k, item in enumerate(items) if item.relation in BACKWARD_RELATIONS]
-    back_block = _block([items[k].label for k in back], [preds[k] for k in back])
+    back_block = group_scores([items[k].label for k in back], [preds[k] for k in back])
     back_block["predicted_valid_pct"] = _share(back_block["predicted_valid"], len(back))
 
     fires: list[int] = []
@@ -267,6 +294,95 @@ def _agreement(
     return {"n": len(pairs), "agreement_pct": _share(same, len(pairs)), "aligned_by": aligned_by}
 
 
+REPORT_FILES = ("robustness.json", "robustness.md")
+"""The combined report in a robustness output folder."""
+
+
+def _check_previous_report(out: Path, identity: dict[str, Any], *, overwrite: bool) -> None:
+    """Refuse to replace the report of another experiment unless ``overwrite``."""
+    path = out / REPORT_FILES[0]
+    if not path.is_file():
+        return
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8")).get("identity")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        previous = None
+    if previous == identity:
+        return
+    if not overwrite:
+        if not isinstance(previous, dict):
+            what = "a report without a readable identity"
+        else:
+            changed = identity_differences(previous, identity)
+            what = "another experiment (different " + ", ".join(changed) + ")"
+        raise RunIdentityError(
+            f"{out} holds {what}; rerun with the same options to resume it, choose another "
+            "--out, or pass --overwrite to replace it"
+        )
+    for name in REPORT_FILES:
+        (out / name).unlink(missing_ok=True)
+
+
+def _variant_row(
+    name: str,
+    folder: Path,
+    items: list[EvalItem],
+    preds: list[int],
+    metrics: Mapping[str, Any],
+) -> dict[str, Any]:
+    """One variant's entry of ``robustness.json`` (without the comparisons with original)."""
+    columns = read_commonsense(folder, split="test")
+    split = None
+    if columns is not None:
+        missing = [item.id for item in items if item.id not in columns]
+        if missing:
+            raise RobustnessError(f"{folder}: test item {missing[0]!r} has no commonsense row")
+        split = commonsense_split(
+            [columns[item.id][0] for item in items],
+            [columns[item.id][1] for item in items],
+            [item.label for item in items],
+            preds,
+        )
+    return {
+        "n": metrics["n"],
+        **{m: metrics[m] for m in METRIC_NAMES},
+        "ci95": metrics.get("ci95", {}),
+        "gold_valid": metrics.get("gold_valid"),
+        "predicted_valid": metrics.get("predicted_valid"),
+        "request_failures": metrics.get("request_failures", 0),
+        "by_relation": {
+            rel: {k: block[k] for k in ("n", *METRIC_NAMES, "gold_valid", "predicted_valid")}
+            for rel, block in metrics.get("by_relation", {}).items()
+        },
+        "by_num_variables": {
+            str(n): {k: block[k] for k in ("n", *METRIC_NAMES)}
+            for n, block in metrics.get("by_num_variables", {}).items()
+        },
+        "shortcut": shortcut_analysis(items, preds),
+        "commonsense": split,
+        "run_dir": name,
+    }
+
+
+def _compare_with_original(
+    results: dict[str, Any], loaded: Mapping[str, tuple[list[EvalItem], list[int]]]
+) -> None:
+    """Add ``delta`` (points from original) and ``agreement_with_original`` to every row."""
+    base = results.get("original")
+    for name, row in results.items():
+        row["delta"] = (
+            {
+                m: None if row[m] is None or base[m] is None else round(row[m] - base[m], 2)
+                for m in METRIC_NAMES
+            }
+            if base is not None
+            else None
+        )
+        row["agreement_with_original"] = (
+            _agreement(*loaded[name], *loaded["original"]) if "original" in loaded else None
+        )
+
+
 def run_robustness(
     model: Any,
     data: str | Path,
@@ -275,6 +391,7 @@ def run_robustness(
     variants: Sequence[str] | None = None,
     backend_options: Mapping[str, Any] | None = None,
     limit: int | None = None,
+    overwrite: bool = False,
     progress: Callable[[str], Callable[[int, int], None] | None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate one model on the test split of every variant and write the robustness report.
@@ -289,13 +406,16 @@ def run_robustness(
         A generated dataset folder with variant subfolders.
     out : str or Path
         Output folder: ``{variant}/`` run folders plus ``robustness.json`` and
-        ``robustness.md``. Rerunning resumes from the response caches.
+        ``robustness.md``. Rerunning the same experiment (model, data, variants, limit)
+        resumes from the response caches; another experiment is refused unless ``overwrite``.
     variants : sequence of str, optional
         Evaluate only these variants (default: all present).
     backend_options : mapping, optional
         Options for :func:`corr2cause.evaluation.load_backend` (``batch_size``, ``device``).
     limit : int, optional
         Evaluate only the first ``limit`` test items of each variant.
+    overwrite : bool, keyword-only
+        Replace a report (and variant runs) of another experiment in ``out``.
     progress : callable, optional
         ``progress(variant)`` returns a ``(done, total)`` callback for that variant, or None.
 
@@ -304,12 +424,19 @@ def run_robustness(
     dict
         The content of ``robustness.json``: ``variants`` (per variant: metrics, ``delta`` from
         original, ``agreement_with_original``, ``by_relation``, ``by_num_variables``,
-        ``shortcut``), ``reference`` (the paper's numbers) and run information.
+        ``shortcut``, and ``commonsense`` for a themed variant:
+        :func:`~corr2cause.evaluation.commonsense.commonsense_split`, else ``None``),
+        ``reference`` (the paper's numbers), ``identity`` (what a rerun must match) and run
+        information.
 
     Raises
     ------
     RobustnessError
         On a missing dataset or variant.
+    corr2cause.evaluation.run_guard.RunIdentityError
+        If ``out`` holds the report of another experiment and ``overwrite`` is false.
+    corr2cause.evaluation.run_guard.RunLockedError
+        If another process is writing to ``out``.
     corr2cause.evaluation.BackendError
         If the model cannot be loaded.
     """
@@ -335,73 +462,52 @@ def run_robustness(
 
     owns_backend = isinstance(spec, str)
     backend = load_backend(spec, **dict(backend_options or {})) if owns_backend else spec
+    identity = {
+        "model": backend.describe() if hasattr(backend, "describe") else str(spec),
+        "data": str(Path(data).resolve()),
+        "variants": list(found),
+        "limit": limit,
+    }
+    identity = json.loads(json.dumps(identity, sort_keys=True, default=str))
     results: dict[str, Any] = {}
     loaded: dict[str, tuple[list[EvalItem], list[int]]] = {}
     try:
-        for name, folder in found.items():
-            items = load_test_items(folder)
-            if limit is not None:
-                items = items[:limit]
-            metrics = evaluate(
-                backend,
-                items,
-                out_dir=out_dir / name,
-                progress=progress(name) if progress else None,
-                run_info={"data": str(folder), "split": "test", "label": name},
-            )
-            by_id = _read_predictions(out_dir / name / "predictions.jsonl")
-            preds = [by_id[item.id] for item in items]
-            loaded[name] = (items, preds)
-            results[name] = {
-                "n": metrics["n"],
-                **{m: metrics[m] for m in METRIC_NAMES},
-                "ci95": metrics.get("ci95", {}),
-                "gold_valid": metrics.get("gold_valid"),
-                "predicted_valid": metrics.get("predicted_valid"),
-                "request_failures": metrics.get("request_failures", 0),
-                "by_relation": {
-                    rel: {
-                        k: block[k] for k in ("n", *METRIC_NAMES, "gold_valid", "predicted_valid")
-                    }
-                    for rel, block in metrics.get("by_relation", {}).items()
-                },
-                "by_num_variables": {
-                    str(n): {k: block[k] for k in ("n", *METRIC_NAMES)}
-                    for n, block in metrics.get("by_num_variables", {}).items()
-                },
-                "shortcut": shortcut_analysis(items, preds),
-                "run_dir": name,
+        with guard_run(out_dir, {}):  # the lock only: the report's identity is checked here
+            _check_previous_report(out_dir, identity, overwrite=overwrite)
+            for name, folder in found.items():
+                items = load_test_items(folder)
+                if limit is not None:
+                    items = items[:limit]
+                metrics = evaluate(
+                    backend,
+                    items,
+                    out_dir=out_dir / name,
+                    progress=progress(name) if progress else None,
+                    run_info={"data": str(folder), "split": "test", "label": name},
+                    overwrite=overwrite,
+                )
+                by_id = _read_predictions(out_dir / name / "predictions.jsonl")
+                preds = [by_id[item.id] for item in items]
+                loaded[name] = (items, preds)
+                results[name] = _variant_row(name, folder, items, preds, metrics)
+            _compare_with_original(results, loaded)
+            report = {
+                "corr2cause_version": __version__,
+                "model": backend.spec if hasattr(backend, "spec") else str(spec),
+                "data": str(Path(data).resolve()),
+                "split": "test",
+                "limit": limit,
+                "started": started,
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "variants": results,
+                "reference": PAPER_REFERENCE,
+                "identity": identity,
             }
+            atomic_write_text(out_dir / "robustness.json", json.dumps(report, indent=2) + "\n")
+            atomic_write_text(out_dir / "robustness.md", render_markdown(report))
     finally:
         if owns_backend:
             backend.close()
-
-    base = results.get("original")
-    for name, row in results.items():
-        row["delta"] = (
-            {
-                m: None if row[m] is None or base[m] is None else round(row[m] - base[m], 2)
-                for m in METRIC_NAMES
-            }
-            if base is not None
-            else None
-        )
-        row["agreement_with_original"] = (
-            _agreement(*loaded[name], *loaded["original"]) if "original" in loaded else None
-        )
-    report = {
-        "corr2cause_version": __version__,
-        "model": backend.spec if hasattr(backend, "spec") else str(spec),
-        "data": str(Path(data).resolve()),
-        "split": "test",
-        "limit": limit,
-        "started": started,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "variants": results,
-        "reference": PAPER_REFERENCE,
-    }
-    atomic_write_text(out_dir / "robustness.json", json.dumps(report, indent=2) + "\n")
-    atomic_write_text(out_dir / "robustness.md", render_markdown(report))
     return report
 
 
@@ -414,7 +520,7 @@ def _fmt(value: Any, signed: bool = False) -> str:
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
-    """The robustness report as Markdown: main table, per-relation F1, shortcut check."""
+    """The robustness report as Markdown: main table, per-relation F1, shortcut, commonsense."""
     variants: Mapping[str, Any] = report["variants"]
     names = list(variants)
     paper = report.get("reference", PAPER_REFERENCE)["f1"]
@@ -487,5 +593,33 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"{rule['n']} | {_fmt(rule['rule_accuracy'])} | {_fmt(rule['model_accuracy'])} | "
             f"{_fmt(rule['model_predicted_valid_pct'])} | {_fmt(other['model_accuracy'])} |"
         )
+    themed = [name for name in names if variants[name].get("commonsense")]
+    if themed:
+        lines += [
+            "",
+            "## Commonsense split",
+            "",
+            "Themed variants only. *aligned*: world knowledge gives the gold label; "
+            "*conflicting*: the premise says the opposite of what the world says "
+            "(anti-commonsense); *agrees* / *contradicts* / *unrelated*: the hypothesis claims "
+            "the known direction, the reverse, or no direction; *no link*: the pair has no known "
+            "link. Δ = change from *aligned* (points).",
+            "",
+            "| variant | group | n | valid | pred. valid | F1 | precision | recall | accuracy "
+            "| ΔF1 | ΔAcc |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in themed:
+            split = variants[name]["commonsense"]
+            for group in GROUPS:
+                block = split[group]
+                delta = block.get("delta") or {}
+                lines.append(
+                    f"| {name} | {group.replace('_', ' ')} | {block['n']} | "
+                    f"{block['gold_valid']} | {block['predicted_valid']} | "
+                    + " | ".join(_fmt(block[m]) for m in METRIC_NAMES)
+                    + f" | {_fmt(delta.get('f1'), signed=True)} "
+                    f"| {_fmt(delta.get('accuracy'), signed=True)} |"
+                )
     lines.append("")
     return "\n".join(lines)

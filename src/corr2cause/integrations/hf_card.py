@@ -22,10 +22,10 @@ from typing import Any
 
 from corr2cause import __version__
 from corr2cause.integrations.hf_schema import (
-    EXPORT_FEATURES,
     FEATURE_DESCRIPTIONS,
     ConfigSummary,
     ExportResult,
+    config_features,
 )
 
 __all__ = ["CITATION", "OFFICIAL_CODE", "OFFICIAL_DATA", "PAPER_URL", "render_card"]
@@ -73,9 +73,9 @@ def _node_range(nodes: list[int]) -> str:
     return ",".join(str(n) for n in nodes)
 
 
-def _yaml_features(lines: list[str]) -> None:
+def _yaml_features(lines: list[str], features: dict[str, dict[str, Any]]) -> None:
     lines.append("  features:")
-    for name, feature in EXPORT_FEATURES.items():
+    for name, feature in features.items():
         lines.append(f"  - name: {name}")
         if feature["_type"] == "ClassLabel":
             lines += ["    dtype:", "      class_label:", "        names:"]
@@ -124,7 +124,7 @@ def _front_matter(result: ExportResult) -> str:
     lines.append("dataset_info:")
     for config in result.configs:
         lines.append(f"- config_name: {_q(config.name)}")
-        _yaml_features(lines)
+        _yaml_features(lines, config.features)
         lines.append("  splits:")
         for split in config.splits:
             lines.append(f"  - name: {split.name}")
@@ -225,9 +225,17 @@ def _provenance(manifest: dict[str, Any], variants: list[str]) -> list[str]:
     return [f"- `{path}`: sha256 `{digest}`" for path, digest in tables]
 
 
-def _fields_table() -> list[str]:
+def _optional_columns(result: ExportResult) -> tuple[str, ...]:
+    """The optional columns of any config, in their order."""
+    seen: dict[str, None] = {}
+    for config in result.configs:
+        seen.update(dict.fromkeys(config.columns))
+    return tuple(seen)
+
+
+def _fields_table(result: ExportResult) -> list[str]:
     out = ["| field | type | description |", "|---|---|---|"]
-    for name, feature in EXPORT_FEATURES.items():
+    for name, feature in config_features(_optional_columns(result)).items():
         if feature["_type"] == "ClassLabel":
             kind = (
                 "ClassLabel(" + ", ".join(f"{k}={n}" for k, n in enumerate(feature["names"])) + ")"
@@ -349,6 +357,33 @@ def _limitations(result: ExportResult) -> list[str]:
     ]
 
 
+def _themes(result: ExportResult) -> list[str]:
+    """The themed configs: theme files, and the commonsense counts on the exported rows."""
+    themes = result.manifest.get("themes", {})
+    themed = [c for c in result.configs if c.variant in themes or c.columns]
+    if not themed:
+        return []
+    lines = [
+        "- **Themed configs** (not in the official release): the variables of every class are "
+        "named from a built-in vocabulary (`corr2cause generate --names THEME`; names may have "
+        "several words, written without quotes); texts, ids and labels are otherwise those of "
+        "`default`, item by item. Theme files:"
+    ]
+    for config in themed:
+        theme = themes.get(config.variant, {})
+        digest = str(theme.get("sha256", ""))[:12]
+        lines.append(
+            f"  - `{config.name}`: theme `{theme.get('name', '?')}` version "
+            f"{theme.get('version', '?')}, sha256 `{digest}`"
+            + (f"; columns {', '.join(f'`{c}`' for c in config.columns)}" if config.columns else "")
+        )
+    lines.append(
+        "  Filter `commonsense_conflict == true` for an anti-commonsense test set (the premise "
+        "says the opposite of what the world says)."
+    )
+    return lines
+
+
 def _license() -> list[str]:
     return [
         "MIT, the license of the `corr2cause` toolkit that generated the data. Every row is "
@@ -427,7 +462,7 @@ def render_card(result: ExportResult) -> str:
         "",
         "## Fields",
         "",
-        *_fields_table(),
+        *_fields_table(result),
         "",
         "## Example instance",
         "",
@@ -492,6 +527,7 @@ def render_card(result: ExportResult) -> str:
             "random DAGs rather than full enumeration (see `generation_manifest.json`), so "
             "these node counts are a sample of the classes, not all of them."
         )
+    body += _themes(result)
     if "relabel" in variants:
         body.append(
             "- **`relabel` config** (not in the official release): every class gets a "

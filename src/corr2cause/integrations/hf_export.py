@@ -20,7 +20,10 @@ Every shard carries the Hugging Face feature types in its Parquet schema metadat
 ``huggingface``), so ``label`` loads as ``ClassLabel(names=["invalid", "valid"])`` and
 ``label3`` as ``ClassLabel(names=["entailment", "neutral", "contradiction"])`` without any
 loading script. Columns are the generator's rich columns plus the official ``input`` text;
-``split`` is dropped (it is the split).
+``split`` is dropped (it is the split). Themed variants (``names-{theme}``) keep their
+``commonsense`` and ``commonsense_conflict`` columns (a ``string`` and a ``bool``, null where
+the pair has no known link); their variable names are in the texts and in ``node_i`` /
+``node_j``, and the card records each theme's name, version and file hash.
 
 Nothing here imports ``datasets``: the shards are written with pyarrow alone, so exporting
 works in the core install. Output is deterministic (same input, same bytes) and atomic (the
@@ -56,10 +59,10 @@ from corr2cause.evaluation.robustness import BACKWARD_RELATIONS, DIRECTIONAL_REL
 from corr2cause.integrations.hf_card import render_card
 from corr2cause.integrations.hf_schema import (
     EXPORT_FEATURES,
-    EXPORT_SCHEMA,
     ConfigSummary,
     ExportResult,
     SplitSummary,
+    export_schema,
 )
 from corr2cause.integrations.sources import (
     config_for_variant,
@@ -67,6 +70,7 @@ from corr2cause.integrations.sources import (
     has_item_tables,
     hf_split_name,
     iter_item_tables,
+    optional_item_columns,
 )
 
 __all__ = [
@@ -85,6 +89,8 @@ ROW_GROUP_ROWS = 10_000
 """Rows per Parquet row group (small enough for the Hub's dataset viewer)."""
 
 _SPLIT_ORDER = ("train", "dev", "test")
+COMMONSENSE_VALUES = ("agrees", "contradicts", "unrelated")
+"""Values of the ``commonsense`` column (:func:`corr2cause.dataset.themes.commonsense`)."""
 _VARIANT_ORDER = ("original", "paraphrase", "refactor")
 
 
@@ -122,8 +128,11 @@ def _text(table: pa.Table, name: str) -> pa.ChunkedArray:
     return table.column(name).cast(pa.string())
 
 
-def _to_export(table: pa.Table, path: Path) -> pa.Table:
-    """Rich generator rows -> exported columns (decoded strings, ``input``, class indices)."""
+def _to_export(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
+    """Rich generator rows -> exported columns (decoded strings, ``input``, class indices).
+
+    Optional columns named by ``schema`` beyond the common ones are cast to their type.
+    """
     premise, hypothesis = _text(table, "premise"), _text(table, "hypothesis")
     label = table.column("label").cast(pa.int64())
     if table.num_rows and (pc.min(label).as_py() < 0 or pc.max(label).as_py() > 1):
@@ -149,14 +158,24 @@ def _to_export(table: pa.Table, path: Path) -> pa.Table:
         "mec_id": _text(table, "mec_id"),
         "variant": _text(table, "variant"),
     }
-    return pa.Table.from_arrays(list(columns.values()), schema=EXPORT_SCHEMA)
+    for name in schema.names[len(columns) :]:
+        columns[name] = table.column(name).cast(schema.field(name).type)
+    if "commonsense" in columns:
+        seen = set(pc.unique(columns["commonsense"]).to_pylist()) - {None, *COMMONSENSE_VALUES}
+        if seen:
+            raise ExportError(
+                f"{path}: commonsense values {sorted(seen)} outside "
+                f"{', '.join(COMMONSENSE_VALUES)} (or empty)"
+            )
+    return pa.Table.from_arrays(list(columns.values()), schema=schema)
 
 
 class _ShardWriter:
     """Append rows of one split; write fixed-size row groups and roll over to new shards."""
 
-    def __init__(self, folder: Path, split: str, max_shard_rows: int) -> None:
+    def __init__(self, folder: Path, split: str, max_shard_rows: int, schema: pa.Schema) -> None:
         self.folder = folder
+        self.schema = schema
         self.split = split
         self.max_shard_rows = max_shard_rows
         self._pending: list[pa.Table] = []
@@ -184,7 +203,7 @@ class _ShardWriter:
         if self._writer is None:
             path = self.folder / f".{self.split}-{len(self._shards):05d}.partial"
             self._shards.append(path)
-            self._writer = pq.ParquetWriter(path, EXPORT_SCHEMA, compression="zstd")
+            self._writer = pq.ParquetWriter(path, self.schema, compression="zstd")
         self._writer.write_table(group, row_group_size=rows)
         self._shard_rows += rows
         if self._shard_rows >= self.max_shard_rows:
@@ -277,19 +296,23 @@ def export_hf(
             cdir = stage / "data" / name
             cdir.mkdir(parents=True)
             writers: dict[str, _ShardWriter] = {}
+            extra = optional_item_columns(source / variant)
+            schema = export_schema(extra)
             summaries = {s: SplitSummary(hf_split_name(s)) for s in _SPLIT_ORDER}
             for chunk in iter_item_tables(source / variant, batch_rows=ROW_GROUP_ROWS):
                 splits = _text(chunk, "split")
                 unknown = set(pc.unique(splits).to_pylist()) - set(_SPLIT_ORDER)
                 if unknown:
                     raise ExportError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
-                exported = _to_export(chunk, source / variant)
+                exported = _to_export(chunk, source / variant, schema)
                 for split in _SPLIT_ORDER:
                     part = exported.filter(pc.equal(splits, split))
                     if part.num_rows == 0:
                         continue
                     if split not in writers:
-                        writers[split] = _ShardWriter(cdir, hf_split_name(split), max_shard_rows)
+                        writers[split] = _ShardWriter(
+                            cdir, hf_split_name(split), max_shard_rows, schema
+                        )
                     writers[split].write(part)
                     _count(summaries[split], part)
                 done += chunk.num_rows
@@ -303,7 +326,7 @@ def export_hf(
                     summaries[split].download_size = sum(p.stat().st_size for p in shards)
                     splits_out.append(summaries[split])
             configs.append(
-                ConfigSummary(name, variant, str(descriptions.get(variant, "")), splits_out)
+                ConfigSummary(name, variant, str(descriptions.get(variant, "")), splits_out, extra)
             )
         example_file = _example_file(configs)
         result = ExportResult(

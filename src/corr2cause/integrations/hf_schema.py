@@ -9,8 +9,13 @@ internals, so the card can be rendered (and tested) from a summary alone.
 ``ClassLabel(names=["invalid", "valid"])`` with the official values (1 = valid), and
 ``label3`` is ``ClassLabel(names=["entailment", "neutral", "contradiction"])``.
 
-The public interface is :data:`EXPORT_FEATURES`, :data:`FEATURE_DESCRIPTIONS`,
-:data:`EXPORT_SCHEMA`, :class:`SplitSummary`, :class:`ConfigSummary` and
+Themed configs (``names-{theme}``) carry two more columns, :data:`OPTIONAL_FEATURES`
+(``commonsense``, ``commonsense_conflict``), after the common ones: each config has its own
+features (:func:`config_features`, :func:`export_schema`), as configs may on the Hub.
+
+The public interface is :data:`EXPORT_FEATURES`, :data:`OPTIONAL_FEATURES`,
+:data:`FEATURE_DESCRIPTIONS`, :data:`EXPORT_SCHEMA`, :func:`config_features`,
+:func:`export_schema`, :class:`SplitSummary`, :class:`ConfigSummary` and
 :class:`ExportResult`.
 
 Examples
@@ -37,9 +42,12 @@ __all__ = [
     "EXPORT_FEATURES",
     "EXPORT_SCHEMA",
     "FEATURE_DESCRIPTIONS",
+    "OPTIONAL_FEATURES",
     "ConfigSummary",
     "ExportResult",
     "SplitSummary",
+    "config_features",
+    "export_schema",
 ]
 
 
@@ -69,6 +77,13 @@ EXPORT_FEATURES: dict[str, dict[str, Any]] = {
 }
 """Exported columns in order, as ``datasets.Features.to_dict()`` writes them."""
 
+OPTIONAL_FEATURES: dict[str, dict[str, Any]] = {
+    "commonsense": _value("string"),
+    "commonsense_conflict": _value("bool"),
+}
+"""Columns exported after :data:`EXPORT_FEATURES` for the configs whose items have them (the
+themed variants, ``names-{theme}``): null where the pair of names has no known link."""
+
 FEATURE_DESCRIPTIONS: dict[str, str] = {
     "id": "stable item id: `n{N}-m{class}/{X}-{Y}/{relation}`",
     "input": 'official model input: `"Premise: {premise}\\nHypothesis: {hypothesis}"`',
@@ -84,26 +99,53 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "member DAG",
     "fraction": "share of the class's member DAGs in which the relation holds",
     "mec_id": "Markov equivalence class (one premise per class)",
-    "variant": "generator variant (`original`, `paraphrase`, `refactor`, `relabel`)",
+    "variant": "generator variant (`original`, `paraphrase`, `refactor`, `relabel`, "
+    "`names-{theme}`)",
+    "commonsense": "themed configs only: `agrees` / `contradicts` when the hypothesis claims the "
+    "direction of the theme's known causal link between the pair, or the reverse; `unrelated` "
+    "for a collider / confounder hypothesis on a linked pair; null without a known link",
+    "commonsense_conflict": "themed configs only: true when answering from world knowledge "
+    "alone is wrong (an anti-commonsense item), false when it is right, null otherwise",
 }
 """One line per exported column, for the dataset card."""
 
-_ARROW_TYPES = {"string": pa.string(), "int8": pa.int8(), "float64": pa.float64()}
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "int8": pa.int8(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+}
 
 
-def _export_schema() -> pa.Schema:
+def config_features(extra: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """The features of a config: :data:`EXPORT_FEATURES`, then the ``extra`` optional ones.
+
+    Examples
+    --------
+    >>> list(config_features(("commonsense",)))[-2:]
+    ['variant', 'commonsense']
+    """
+    unknown = [name for name in extra if name not in OPTIONAL_FEATURES]
+    if unknown:
+        raise ValueError(f"no optional feature(s) {unknown}; known: {list(OPTIONAL_FEATURES)}")
+    return {**EXPORT_FEATURES, **{name: OPTIONAL_FEATURES[name] for name in extra}}
+
+
+def export_schema(extra: tuple[str, ...] = ()) -> pa.Schema:
+    """Arrow schema of a config's shards, with the ``huggingface`` feature metadata."""
+    features = config_features(extra)
     fields = []
-    for name, feature in EXPORT_FEATURES.items():
+    for name, feature in features.items():
         if feature["_type"] == "ClassLabel":
             fields.append(pa.field(name, pa.int64()))
         else:
             fields.append(pa.field(name, _ARROW_TYPES[feature["dtype"]]))
-    metadata = {"huggingface": json.dumps({"info": {"features": EXPORT_FEATURES}})}
+    metadata = {"huggingface": json.dumps({"info": {"features": features}})}
     return pa.schema(fields, metadata=metadata)
 
 
-EXPORT_SCHEMA = _export_schema()
-"""Arrow schema of every shard, with the ``huggingface`` feature metadata."""
+EXPORT_SCHEMA = export_schema()
+"""Arrow schema of the shards of a config without optional columns."""
 
 
 def _pair() -> list[int]:
@@ -161,12 +203,20 @@ class ConfigSummary:
         The generator's one-line description of the variant.
     splits : list of SplitSummary
         Non-empty splits in ``train, validation, test`` order.
+    columns : tuple of str
+        Optional columns (:data:`OPTIONAL_FEATURES`) the config carries after the common ones.
     """
 
     name: str
     variant: str
     description: str
     splits: list[SplitSummary]
+    columns: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> dict[str, dict[str, Any]]:
+        """The config's features, as ``datasets.Features.to_dict()`` writes them."""
+        return config_features(self.columns)
 
     @property
     def rows(self) -> int:

@@ -37,13 +37,16 @@ any other name                      the same name
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from corr2cause.dataset.compose import ITEM_COLUMNS
+from corr2cause.dataset.compose import COMMONSENSE_COLUMNS, ITEM_COLUMNS
 from corr2cause.dataset.readers import EvalItem
 from corr2cause.dataset.store import (
     OFFICIAL_CONFIGS,
@@ -60,12 +63,14 @@ __all__ = [
     "ITEM_TABLE_COLUMNS",
     "LABEL_NAMES",
     "OFFICIAL_CONFIGS",
+    "OPTIONAL_ITEM_COLUMNS",
     "config_for_variant",
     "count_item_rows",
     "has_item_tables",
     "hf_split_name",
     "iter_item_tables",
     "load_items",
+    "optional_item_columns",
     "resolve_data",
     "variant_for_config",
 ]
@@ -77,7 +82,11 @@ LABEL_NAMES: tuple[str, str] = ("invalid", "valid")
 """Names of the binary label values 0 and 1 (the ClassLabel of the Hugging Face export)."""
 
 ITEM_TABLE_COLUMNS: tuple[str, ...] = ITEM_COLUMNS
-"""Columns of the tables yielded by :func:`iter_item_tables` (the generator's item columns)."""
+"""Columns of every table yielded by :func:`iter_item_tables` (the generator's item columns)."""
+
+OPTIONAL_ITEM_COLUMNS: tuple[str, ...] = COMMONSENSE_COLUMNS
+"""Columns only some variants carry (the themed variants' ``commonsense`` columns), in order;
+:func:`iter_item_tables` appends those a variant has."""
 
 
 def resolve_data(data: str | os.PathLike[str] | None) -> Path:
@@ -157,12 +166,77 @@ def count_item_rows(vdir: str | os.PathLike[str]) -> int:
     return open_dataset(Path(vdir)).count()
 
 
+def _item_file(vdir: Path) -> Path | None:
+    for name in ("items.parquet", "items.jsonl"):
+        if (vdir / name).is_file():
+            return vdir / name
+    return None
+
+
+def optional_item_columns(vdir: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The :data:`OPTIONAL_ITEM_COLUMNS` that a generated variant folder's item table has.
+
+    Themed variants (``names-medicine``, ...) are written in the flat layout only, so only
+    ``items.parquet`` (its schema) and ``items.jsonl`` (its first row) are looked at.
+    """
+    path = _item_file(Path(vdir))
+    if path is None:
+        return ()
+    if path.suffix == ".parquet":
+        try:
+            names = set(pq.ParquetFile(path).schema_arrow.names)
+        except (pa.ArrowException, OSError) as exc:
+            raise StoreError(f"{path}: cannot read Parquet: {exc}") from None
+    else:
+        with path.open(encoding="utf-8") as fh:
+            first = fh.readline()
+        try:
+            row = json.loads(first) if first.strip() else {}
+        except json.JSONDecodeError:
+            return ()  # the store's reader reports the malformed line
+        names = set(row) if isinstance(row, dict) else set()
+    return tuple(c for c in OPTIONAL_ITEM_COLUMNS if c in names)
+
+
+def _optional_table(path: Path, columns: tuple[str, ...]) -> pa.Table:
+    """``id`` and ``columns`` of a whole item table (small: a few short columns)."""
+    wanted = ["id", *columns]
+    try:
+        if path.suffix == ".parquet":
+            return pq.read_table(path, columns=wanted)
+        import pyarrow.json as pajson
+
+        return pajson.read_json(path).select(wanted)
+    except (pa.ArrowException, OSError, KeyError) as exc:
+        raise StoreError(f"{path}: cannot read the columns {', '.join(columns)}: {exc}") from None
+
+
 def iter_item_tables(
     vdir: str | os.PathLike[str], *, batch_rows: int = 10_000
 ) -> Iterator[pa.Table]:
     """The items of a generated variant folder as Arrow tables of at most ``batch_rows`` rows.
 
     Every table has the columns :data:`ITEM_TABLE_COLUMNS` (some dictionary-encoded), in the
-    generator's row order; see :meth:`corr2cause.dataset.store.Dataset.tables`.
+    generator's row order (see :meth:`corr2cause.dataset.store.Dataset.tables`), followed by
+    the :data:`OPTIONAL_ITEM_COLUMNS` the variant has (:func:`optional_item_columns`), joined
+    row by row and checked on ``id``.
     """
-    return open_dataset(Path(vdir)).tables(split="all", batch_rows=batch_rows)
+    vdir = Path(vdir)
+    tables = open_dataset(vdir).tables(split="all", batch_rows=batch_rows)
+    extra = optional_item_columns(vdir)
+    path = _item_file(vdir)
+    if not extra or path is None:
+        yield from tables
+        return
+    side = _optional_table(path, extra)
+    offset = 0
+    for table in tables:
+        part = side.slice(offset, table.num_rows)
+        offset += table.num_rows
+        ids = table.column("id").cast(pa.string())
+        same = pc.all(pc.equal(ids, part.column("id").cast(pa.string()))).as_py()
+        if part.num_rows != table.num_rows or same is False:
+            raise StoreError(f"{path}: the {', '.join(extra)} rows do not line up with the items")
+        for name in extra:
+            table = table.append_column(name, part.column(name))
+        yield table

@@ -12,9 +12,16 @@ that lm-evaluation-harness reads with ``--include_path``:
     (:func:`corr2cause.evaluation.answers.normalize_answer`). Works with chat APIs
     (``local-chat-completions``, ``openai-chat-completions``, ``anthropic-chat`` ...); add
     ``--apply_chat_template`` and the paper's system prompt with ``--system_instruction``.
+``corr2cause_gen_reasoning.yaml`` (task ``corr2cause_gen_reasoning``)
+    ``corr2cause_gen`` with room to think: the paper's protocol stops at the first blank line
+    after at most 32 tokens, which cuts reasoning models (R1, Qwen3, gpt-oss) off inside
+    their reasoning; this task generates up to 8192 tokens, stops only at the end of
+    sequence (or ``"\nQuestion:"``), reads the answer after the reasoning, and reports
+    ``truncated``, the share of outputs that ended inside it. Override the budget with
+    ``--gen_kwargs max_gen_toks=32768`` (any ``generation_kwargs`` key).
 
-Both report ``f1``, ``precision`` and ``recall`` of the *valid* class and ``acc`` (fractions;
-the paper reports them x100); the generation task also reports ``unparseable``, the share of
+All report ``f1``, ``precision`` and ``recall`` of the *valid* class and ``acc`` (fractions;
+the paper reports them x100); the generation tasks also report ``unparseable``, the share of
 answers that could not be read. The F1-style metrics use this package's own aggregations, so
 lm-eval does not bootstrap their standard errors (which takes minutes for ``f1``).
 

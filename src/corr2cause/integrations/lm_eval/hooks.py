@@ -7,8 +7,9 @@ lm-evaluation-harness calls these functions while it runs a task:
     items chosen by the ``--metadata`` keys ``data``, ``config`` and ``split``.
 :func:`doc_to_text`
     The paper's zero-shot question (:func:`corr2cause.integrations.paper_prompt.paper_prompt`).
-:func:`process_results_mc`, :func:`process_results_gen`
-    Per-document results: ``(gold, pred)`` pairs for the F1-style metrics, 0/1 for ``acc``.
+:func:`process_results_mc`, :func:`process_results_gen`, :func:`process_results_reasoning`
+    Per-document results: ``(gold, pred)`` pairs for the F1-style metrics, 0/1 for ``acc``
+    (and, for reasoning models, whether the output ended inside its reasoning).
 :func:`f1_valid`, :func:`precision_valid`, :func:`recall_valid`
     Aggregations over the ``(gold, pred)`` pairs, for the valid class (label 1), computed by
     :func:`corr2cause.evaluation.metrics.valid_class_metrics` (the definition
@@ -36,6 +37,7 @@ __all__ = [
     "precision_valid",
     "process_results_gen",
     "process_results_mc",
+    "process_results_reasoning",
     "recall_valid",
 ]
 
@@ -129,6 +131,26 @@ def process_results_gen(doc: dict[str, Any], results: Sequence[str]) -> dict[str
     parsed = normalize_answer(results[0] if results else None)
     out = _per_doc(int(doc["label"]), parsed.label)
     out["unparseable"] = 0.0 if parsed.parsed else 1.0
+    return out
+
+
+def process_results_reasoning(doc: dict[str, Any], results: Sequence[str]) -> dict[str, Any]:
+    """Results of the reasoning task: as :func:`process_results_gen`, plus ``truncated``.
+
+    ``truncated`` is 1.0 when the output ended inside its reasoning (an unterminated think
+    block: the token budget was too small), else 0.0.
+
+    Examples
+    --------
+    >>> process_results_reasoning({"label": 1}, ["<think>v-structure at C</think> Yes"])["f1"]
+    (1, 1)
+    >>> process_results_reasoning({"label": 1}, ["<think>First, the skeleton"])["truncated"]
+    1.0
+    """
+    parsed = normalize_answer(results[0] if results else None)
+    out = _per_doc(int(doc["label"]), parsed.label)
+    out["unparseable"] = 0.0 if parsed.parsed else 1.0
+    out["truncated"] = 1.0 if parsed.truncated else 0.0
     return out
 
 
