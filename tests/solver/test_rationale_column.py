@@ -31,6 +31,7 @@ from corr2cause.cli.app import app
 from corr2cause.dataset.columns import ItemColumnsError, check_item_columns
 from corr2cause.dataset.compose import ITEM_COLUMNS
 from corr2cause.dataset.generate import GenerationConfig, GenerationError
+from corr2cause.dataset.sharded import ShardedConfig, plan_shards, run_shard
 from corr2cause.dataset.store import generate, open_dataset
 from corr2cause.solver.rationale import RationaleError
 from corr2cause.solver.rationale_check import check_rationale
@@ -259,9 +260,9 @@ def test_bad_settings_are_refused() -> None:
                 return {}
 
         check_item_columns(Clash(), existing=ITEM_COLUMNS)
-    config = GenerationConfig(nodes=[7], extra_columns=RationaleColumn())
-    with pytest.raises(GenerationError, match="flat layout only"):
-        config.validate()
+    config = GenerationConfig(nodes=[8], samples=5, extra_columns=RationaleColumn())
+    with pytest.raises(GenerationError, match="need exhaustive classes"):
+        ShardedConfig.from_generation(config)
 
 
 def test_cli_option(tmp_path: Path) -> None:
@@ -275,8 +276,10 @@ def test_cli_option(tmp_path: Path) -> None:
     assert rows[0]["rationale"].splitlines()[0] == "PC algorithm on the stated independencies."
     res = runner.invoke(app, [*args, "--overwrite", "--rationale", "--rationale-style", "x"])
     assert res.exit_code == 2 and "unknown rationale style" in res.output
-    res = runner.invoke(app, [*args[:-2], "--overwrite", "--rationale", "--nodes", "7"])
-    assert res.exit_code == 2 and "flat layout only" in res.output
+    res = runner.invoke(
+        app, [*args, "--overwrite", "--rationale", "--samples", "3", "--nodes", "8"]
+    )
+    assert res.exit_code == 2 and "need exhaustive classes" in res.output
 
 
 def test_export_sft_recomputes_the_stored_column(tmp_path: Path, with_rationale: Path) -> None:
@@ -290,3 +293,34 @@ def test_export_sft_recomputes_the_stored_column(tmp_path: Path, with_rationale:
     assert len(examples) == sum(r["split"] == "test" for r in rows)
     for e in examples:
         assert e["completion"][0]["content"] == stored[(e["premise"], e["hypothesis"])]
+
+
+def test_the_normalized_layout_writes_the_same_column(tmp_path: Path, with_rationale: Path) -> None:
+    config = GenerationConfig(
+        nodes=[3, 4],
+        variants=["original", "relabel"],
+        layout="normalized",
+        formats=["parquet", "csv"],
+        shard_size=7,
+        extra_columns=RationaleColumn(),
+    )
+    sharded = ShardedConfig.from_generation(config)
+    # resumable: a shard finished by an interrupted run is kept, the result is the same
+    work = tmp_path / ".norm.partial"
+    (work / "done").mkdir(parents=True)
+    (work / "arguments.json").write_text(json.dumps(sharded.arguments(), sort_keys=True) + "\n")
+    specs, _ = plan_shards(sharded, work)
+    run_shard(specs[0])
+    manifest = generate(config, tmp_path / "norm")
+    clean = generate(config, tmp_path / "clean")
+    assert manifest["sha256"] == clean["sha256"]
+    assert manifest["arguments"]["extra_columns"] == manifest["extra_columns"]
+    assert manifest["extra_columns"]["rationale"]["rationale_version"] == "v1/full"
+    for v in ("original", "relabel"):
+        flat = {r["id"]: r["rationale"] for r in _rows(with_rationale, v)}
+        items = pq.read_table(tmp_path / "norm" / v / "items").to_pylist()
+        assert len(items) == 90 + 720
+        # the same derivation as the flat layout's, item by item
+        assert all(r["rationale"] == flat[r["id"]] for r in items)
+        header = (tmp_path / "norm" / v / "test.csv").read_text().splitlines()[0]
+        assert header == "input,label,num_variables,template"

@@ -98,8 +98,8 @@ def generate(
         typer.Option(
             "--rationale",
             help="Add the column 'rationale' (the gold PC derivation of each item, see "
-            "docs/training.md) to items.parquet / items.jsonl; flat layout; the CSV keeps "
-            "its official columns.",
+            "docs/training.md) to the item tables (items.parquet, items.jsonl, items/); "
+            "exhaustive classes only; the CSV keeps its official columns.",
         ),
     ] = False,
     rationale_style: Annotated[

@@ -125,7 +125,8 @@ class GenerationConfig:
         A column provider (:mod:`corr2cause.dataset.columns`), e.g. the gold rationale of
         :class:`corr2cause.solver.rationale_column.RationaleColumn`: its columns are written
         after the item columns of ``items.parquet`` / ``items.jsonl`` in the same pass and
-        recorded in the manifest under ``extra_columns``. Flat layout only.
+        recorded in the manifest under ``extra_columns``. Both layouts; the normalized one
+        only for exhaustive classes (N <= 7).
     """
 
     nodes: list[int]
@@ -178,11 +179,6 @@ class GenerationConfig:
         if low:
             raise GenerationError(f"node counts {low} out of range (N >= 2)")
         if self.resolved_layout == "normalized":
-            if self.extra_columns is not None:
-                raise GenerationError(
-                    "extra item columns (--rationale) are written by the flat layout only "
-                    "(exhaustive N <= 6)"
-                )
             # the normalized writer checks the rest
             # (:meth:`corr2cause.dataset.sharded.ShardedConfig.from_generation`)
             return
