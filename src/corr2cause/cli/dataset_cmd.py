@@ -93,6 +93,18 @@ def generate(
             "sets nodes, sampling, premise style and member bound."
         ),
     ] = None,
+    rationale: Annotated[
+        bool,
+        typer.Option(
+            "--rationale",
+            help="Add the column 'rationale' (the gold PC derivation of each item, see "
+            "docs/training.md) to the item tables (items.parquet, items.jsonl, items/); "
+            "exhaustive classes only; the CSV keeps its official columns.",
+        ),
+    ] = False,
+    rationale_style: Annotated[
+        str, typer.Option(help="With --rationale: template style, full or compact.")
+    ] = "full",
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -101,6 +113,7 @@ def generate(
     from corr2cause.dataset.generate import GenerationConfig
     from corr2cause.dataset.manifest import item_totals
     from corr2cause.dataset.store import generate as generate_data
+    from corr2cause.solver.rationale_column import RationaleColumn
 
     variants = parse_list(variant)
     variants += [v for v in names_variants(parse_list(names)) if v not in variants]
@@ -121,6 +134,7 @@ def generate(
         sampler=sampler,
         per_stratum=per_stratum,
         tier=tier,
+        extra_columns=RationaleColumn(style=rationale_style) if rationale else None,
     )
     if config.resolved_layout == "normalized" and "jsonl" in config.output_formats:
         err_console.print("note: the normalized layout writes parquet (and csv), not jsonl")

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corr2cause.atomic import staged_directory
+from corr2cause.dataset.columns import ItemColumns, check_item_columns, extra_values
 from corr2cause.dataset.compose import (
     PREMISE_STYLES,
     VARIANTS,
@@ -120,6 +121,12 @@ class GenerationConfig:
         fixes the nodes, the sampling, the premise style and the member bound.
     engine : {"local", "ray"}
         Where shards run; ``workers`` processes (default: all cores).
+    extra_columns : ItemColumns, optional
+        A column provider (:mod:`corr2cause.dataset.columns`), e.g. the gold rationale of
+        :class:`corr2cause.solver.rationale_column.RationaleColumn`: its columns are written
+        after the item columns of ``items.parquet`` / ``items.jsonl`` in the same pass and
+        recorded in the manifest under ``extra_columns``. Both layouts; the normalized one
+        only for exhaustive classes (N <= 7).
     """
 
     nodes: list[int]
@@ -137,6 +144,7 @@ class GenerationConfig:
     sampler: str = "edge-density"
     per_stratum: int | None = None
     tier: str | None = None
+    extra_columns: ItemColumns | None = None
 
     @property
     def resolved_layout(self) -> str:
@@ -374,6 +382,11 @@ def generate_dataset(
         for vname in config.variants:
             variant = VARIANTS[vname]
             columns, schema = item_columns(variant), items_schema(variant)
+            if config.extra_columns is not None:
+                check_item_columns(config.extra_columns, existing=columns)
+                columns += tuple(f.name for f in config.extra_columns.fields)
+                for f in config.extra_columns.fields:
+                    schema = schema.append(f)
             vdir = stage / vname
             vdir.mkdir()
             csv_writers: dict[str, _HashingWriter] = {}
@@ -400,6 +413,8 @@ def generate_dataset(
                         seed=config.seed,
                         premise_style=config.premise_style,
                     )
+                    if config.extra_columns is not None:
+                        cols |= extra_values(config.extra_columns, cols)
                     stats = vcounts.setdefault(str(n), {}).setdefault(
                         split, {"items": 0, "valid": 0, "classes": 0}
                     )
@@ -438,6 +453,11 @@ def generate_dataset(
             config.flat_arguments(),
             variants={v: VARIANTS[v].description for v in config.variants},
             **_themes_entry(config.variants),
+            **(
+                {"extra_columns": config.extra_columns.describe()}
+                if config.extra_columns is not None
+                else {}
+            ),
         )
         manifest |= {
             "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},

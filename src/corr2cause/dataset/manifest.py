@@ -19,7 +19,9 @@ field                  meaning
 
 Layout-specific fields follow: ``classes`` and ``counts`` (flat: classes per N; items, valid
 items and classes per variant, N and split), ``nodes``, ``shards``,
-``skipped_over_member_bound`` and ``labeled_from_cpdag`` (normalized).
+``skipped_over_member_bound`` and ``labeled_from_cpdag`` (normalized). ``extra_columns``
+(either layout) is present only when a column provider (:mod:`corr2cause.dataset.columns`,
+e.g. ``generate --rationale``) added columns: column name -> the provider's settings.
 
 :func:`load_manifest` opens any version and reports it as the current one, so old generated
 folders stay readable.

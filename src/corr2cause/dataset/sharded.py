@@ -47,6 +47,7 @@ from corr2cause.causal.markov_equivalence import mec_members
 from corr2cause.causal.mec_classes import LABEL3_NAMES, mec_classes, relation_counts
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.class_labels import check_premise_style, sampled_class_data
+from corr2cause.dataset.columns import ItemColumns, check_item_columns, extra_values
 from corr2cause.dataset.compose import (
     PREMISE_STYLES,
     VARIANTS,
@@ -148,6 +149,7 @@ class ShardSpec:
     formats: tuple[str, ...]
     work_dir: str
     max_members: int | None = None
+    extra_columns: ItemColumns | None = None
 
     @property
     def name(self) -> str:
@@ -171,17 +173,22 @@ class ShardedConfig:
     sampler: str = "edge-density"
     per_stratum: int | None = None
     tier: str | None = None
+    extra_columns: ItemColumns | None = None
 
     def arguments(self) -> dict[str, Any]:
         """The arguments as the manifest records them.
 
         Options added after the first release are left out while at their defaults, so the
-        manifests (and their bytes) of earlier commands do not change.
+        manifests (and their bytes) of earlier commands do not change. A column provider is
+        recorded by its description (:mod:`corr2cause.dataset.columns`).
         """
+        extra = self.extra_columns
         args = asdict(self)
-        for name in ("sampler", "per_stratum", "tier"):
+        for name in ("sampler", "per_stratum", "tier", "extra_columns"):
             if args[name] == ShardedConfig.__dataclass_fields__[name].default:
                 del args[name]
+        if extra is not None:
+            args["extra_columns"] = extra.describe()
         return args
 
     @classmethod
@@ -196,6 +203,7 @@ class ShardedConfig:
             "seed": config.seed,
             "formats": [f for f in config.output_formats if f != "jsonl"],
             "shard_size": config.shard_size,
+            "extra_columns": config.extra_columns,
         }
         if config.tier is not None:
             if config.tier not in TIERS:
@@ -258,6 +266,13 @@ class ShardedConfig:
             raise GenerationError(f"unknown premise style {quote(self.premise_style)}")
         if self.shard_size < 1 or self.max_members < 1:
             raise GenerationError("shard size and max members must be positive")
+        if self.extra_columns is not None:
+            if self.samples is not None or self.tier is not None:
+                raise GenerationError(
+                    "extra item columns (--rationale) need exhaustive classes (N <= 7); a "
+                    "sampled class can have too many member DAGs to derive"
+                )
+            check_item_columns(self.extra_columns, existing=NORMALIZED_ITEMS_SCHEMA.names)
 
 
 def _dict_array(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
@@ -415,6 +430,8 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         items = pa.Table.from_arrays(
             columns, schema=SAMPLED_ITEMS_SCHEMA if sampled else NORMALIZED_ITEMS_SCHEMA
         )
+        if spec.extra_columns is not None:
+            items = _with_extra_columns(items, premises, per_class, spec.extra_columns)
         prem_table = pa.Table.from_arrays(
             prem_columns, schema=SAMPLED_PREMISES_SCHEMA if sampled else PREMISES_SCHEMA
         )
@@ -447,6 +464,21 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     marker["items"] = counts
     atomic_write_text(marker_path, json.dumps(marker, sort_keys=True) + "\n")
     return marker
+
+
+def _with_extra_columns(
+    items: pa.Table, premises: list[str], per_class: int, provider: ItemColumns
+) -> pa.Table:
+    """``items`` with the provider's columns appended, computed class by class."""
+    values: dict[str, list[Any]] = {f.name: [] for f in provider.fields}
+    for ci, premise in enumerate(premises):
+        rows = items.slice(ci * per_class, per_class).to_pydict()
+        rows["premise"] = [premise] * per_class
+        for name, got in extra_values(provider, rows).items():
+            values[name].extend(got)
+    for f in provider.fields:
+        items = items.append_column(f, pa.array(values[f.name], type=f.type))
+    return items
 
 
 def _count_key_order(key: str) -> tuple[int, str]:
@@ -500,6 +532,7 @@ def plan_shards(
                     formats=tuple(config.formats),
                     work_dir=str(work_dir),
                     max_members=config.max_members if config.samples is not None else None,
+                    extra_columns=config.extra_columns,
                 )
             )
     return specs, info
@@ -595,6 +628,11 @@ def generate_sharded(
         args,
         **({"tier": TIERS[config.tier]["version"]} if config.tier else {}),
         variants={v: VARIANTS[v].description for v in config.variants},
+        **(
+            {"extra_columns": config.extra_columns.describe()}
+            if config.extra_columns is not None
+            else {}
+        ),
     )
     manifest |= {
         "nodes": info,

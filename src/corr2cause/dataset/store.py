@@ -397,20 +397,42 @@ class Dataset:
             "generate with --format parquet"
         )
 
+    def source_files(self, *, variant: str | None = None) -> list[Path]:
+        """The files :meth:`rows` reads for one variant, every split, sorted.
+
+        A flat folder is read from ``items.parquet`` (else ``items.jsonl``, else the official
+        ``{split}.csv`` files), a normalized one from ``items/`` and ``premises/``, an export
+        config from its Parquet shards; the other files of the folder are not read.
+        """
+        folder = self.variant_path(variant)
+        if self.kind == "file" or folder.is_file():
+            return [folder]
+        if self.kind == "hf-export":
+            files = list(folder.glob("*.parquet"))
+        elif _is_normalized(folder):
+            files = [f for part in _parts(folder) for f in (part, folder / "premises" / part.name)]
+        elif (folder / "items.parquet").is_file():
+            files = [folder / "items.parquet"]
+        elif (folder / "items.jsonl").is_file():
+            files = [folder / "items.jsonl"]
+        else:
+            files = [folder / f"{s}.csv" for s in SPLITS]
+        return sorted(f for f in files if f.is_file())
+
     def fingerprint(self, *, variant: str | None = None) -> str:
         """SHA-256 identifying the data of one variant (or of the item file).
 
         For a file, the hash of its bytes; for a folder, the hash of the sorted
-        ``(relative path, file hash)`` pairs of every file under it.
+        ``(relative path, file hash)`` pairs of the files the items are read from
+        (:meth:`source_files`), so that files beside them (the 365 MB ``train.csv`` next to
+        a 1 MB ``items.parquet``, a run folder, notes) neither change it nor cost time.
         """
         target = self.variant_path(variant)
         if target.is_file():
             return _sha256_file(target)
         digest = hashlib.sha256()
-        for path in sorted(p for p in target.rglob("*") if p.is_file()):
+        for path in self.source_files(variant=variant):
             rel = path.relative_to(target).as_posix()
-            if any(part.startswith(".") for part in rel.split("/")):
-                continue
             digest.update(f"{rel}\0{_sha256_file(path)}\n".encode())
         return digest.hexdigest()
 

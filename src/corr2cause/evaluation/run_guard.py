@@ -19,6 +19,13 @@ identity is the normal case; anything else raises :class:`RunIdentityError` unle
 ``overwrite=True``, which deletes the previous run's predictions and metrics first (the
 content-addressed response cache is kept: its entries stay valid for any identity).
 
+**A folder that is not a run.** ``--out`` pointing at a folder with other files in it (a
+dataset, a checkout, another tool's output) and no ``run.json`` is refused before anything is
+written there (:class:`RunFolderError`): the run would mix its files with unrelated ones.
+Only what a run itself leaves before its ``run.json`` exists (:data:`START_FILES`: the lock
+and the response cache of a run killed at its very start) counts as empty. ``overwrite=True``
+writes into such a folder anyway; it never deletes files it did not write.
+
 Examples
 --------
 >>> identity = run_identity(
@@ -49,8 +56,11 @@ from corr2cause.errors import Corr2CauseError
 __all__ = [
     "LOCK_NAME",
     "RUN_FILES",
+    "START_FILES",
+    "RunFolderError",
     "RunIdentityError",
     "RunLockedError",
+    "foreign_entries",
     "guard_run",
     "guarded",
     "hold_run",
@@ -66,6 +76,11 @@ LOCK_NAME = "run.lock"
 RUN_FILES = ("predictions.jsonl", "metrics.json", "run.json")
 """What :func:`guard_run` deletes when ``overwrite`` replaces a run of another identity."""
 
+START_FILES = frozenset(
+    {LOCK_NAME, "cache.sqlite", "cache.sqlite-journal", "cache.sqlite-wal", "cache.sqlite-shm"}
+)
+"""Files a run creates before its ``run.json``: a folder holding only these is a run's start."""
+
 
 class RunLockedError(Corr2CauseError):
     """Another live process holds the run folder or its response cache."""
@@ -73,6 +88,32 @@ class RunLockedError(Corr2CauseError):
 
 class RunIdentityError(Corr2CauseError):
     """The run folder holds a run of another model, data, prompt or option set."""
+
+
+class RunFolderError(RunIdentityError):
+    """``--out`` is a non-empty folder that holds no evaluation run (no ``run.json``)."""
+
+
+def foreign_entries(out: Path) -> list[str]:
+    """Names in ``out`` that no evaluation run wrote, when ``out`` holds no ``run.json``.
+
+    Empty when ``out`` is missing, empty, holds a ``run.json`` (a run, resumable or not: its
+    identity decides), or holds only :data:`START_FILES`. Sorted.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = Path(tmp)
+    ...     _ = (folder / LOCK_NAME).write_text("")
+    ...     before = foreign_entries(folder)
+    ...     _ = (folder / "notes.txt").write_text("mine")
+    ...     before, foreign_entries(folder)
+    ([], ['notes.txt'])
+    """
+    if not out.is_dir() or (out / "run.json").is_file():
+        return []
+    return sorted(p.name for p in out.iterdir() if p.name not in START_FILES)
 
 
 def items_fingerprint(items: Iterable[EvalItem]) -> str:
@@ -226,11 +267,23 @@ def guard_run(
     RunLockedError
         Another live process holds the folder or the cache.
     RunIdentityError
-        The folder holds another run (or other files) and ``overwrite`` is false.
+        The folder holds another run and ``overwrite`` is false.
+    RunFolderError
+        The folder holds other files but no run (no ``run.json``) and ``overwrite`` is false.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise RunIdentityError(f"--out {out} exists and is not a folder")
+    foreign = foreign_entries(out)
+    if foreign and not overwrite:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise RunFolderError(
+            f"--out {out} is not empty and holds no evaluation run (no run.json; it has "
+            f"{shown}); choose an empty or new folder, or pass --overwrite to write the run "
+            "into it anyway"
+        )
     out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         stack.enter_context(_flock(out / LOCK_NAME, f"run folder {out}"))

@@ -135,8 +135,23 @@ class CheckResult:
         return errs[0] if errs else None
 
 
+def _name_slot(names: Sequence[str]) -> str:
+    """The pattern of a variable-name placeholder for a class with these names.
+
+    One-word names share :data:`~corr2cause.solver.parse.NAME_PATTERN` (any word is read,
+    then looked up, so an unknown name gets a precise message). When a name has several words
+    (themed variants: ``type 2 diabetes``), a name slot matches only the declared names,
+    longest first, so the fixed words around a name are never taken for part of it.
+    """
+    if all(" " not in name for name in names):
+        return NAME_PATTERN
+    return "(?:" + "|".join(re.escape(x) for x in sorted(names, key=len, reverse=True)) + ")"
+
+
 @cache
-def _patterns(version: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+def _patterns(
+    version: str, slot: str = NAME_PATTERN
+) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     """(style, kind, compiled line pattern) for every template of the version."""
     out = []
     for style in template_styles(version):
@@ -151,7 +166,7 @@ def _patterns(version: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
                     rx.append(f"(?P={part})")
                 else:
                     seen.add(part)
-                    rx.append(f"(?P<{part}>{_FIELD.get(part, NAME_PATTERN)})")
+                    rx.append(f"(?P<{part}>{_FIELD.get(part, slot)})")
             literal = len("".join(parts[0::2]))
             out.append((literal, style, kind, re.compile("".join(rx))))
     # most specific first: a full-style line can also fit a shorter compact template
@@ -159,10 +174,10 @@ def _patterns(version: str) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     return tuple((style, kind, rx) for _, style, kind, rx in out)
 
 
-def _read_line(line: str, version: str) -> tuple[Reading, ...]:
+def _read_line(line: str, version: str, slot: str = NAME_PATTERN) -> tuple[Reading, ...]:
     """Every (style, kind, fields) reading of a line, most specific template first."""
     out = []
-    for st, kind, pattern in _patterns(version):
+    for st, kind, pattern in _patterns(version, slot):
         m = pattern.fullmatch(line)
         if m is not None:
             out.append((st, kind, tuple(m.groupdict().items())))
@@ -186,7 +201,7 @@ def _node(names: Mapping[str, int], name: str) -> int:
 
 
 def _edge_list(
-    text: str, names: Mapping[str, int]
+    text: str, names: Mapping[str, int], slot: str = NAME_PATTERN
 ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """``"A -> B, C - D"`` -> (directed, undirected with u < v)."""
     directed: set[tuple[int, int]] = set()
@@ -195,7 +210,7 @@ def _edge_list(
         return directed, undirected
     for item in text.split(","):
         item = item.strip()
-        m = re.fullmatch(rf"({NAME_PATTERN})\s*(->|-)\s*({NAME_PATTERN})", item)
+        m = re.fullmatch(rf"({slot})\s*(->|-)\s*({slot})", item)
         if m is None:
             raise _Bad(f"cannot read the edge {item!r}")
         a, b = _node(names, m[1]), _node(names, m[3])
@@ -250,6 +265,7 @@ class _Replay:
         self.rec = rec
         self.names = rec.names
         self.index = {name: i for i, name in enumerate(rec.names)}
+        self.slot = _name_slot(rec.names)
         n = rec.n
         adj = rec.skeleton
         self.skeleton = {(u, v) for u in range(n) for v in range(u + 1, n) if adj[u] >> v & 1}
@@ -279,7 +295,7 @@ class _Replay:
         return None
 
     def _skeleton(self, kind: str, f: Mapping[str, str]) -> None:
-        directed, undirected = _edge_list(f["edges"], self.index)
+        directed, undirected = _edge_list(f["edges"], self.index, self.slot)
         if directed:
             raise _Bad("the skeleton is undirected, but directed edges are listed")
         extra, missing = undirected - self.skeleton, self.skeleton - undirected
@@ -367,7 +383,7 @@ class _Replay:
             )
 
     def _cpdag(self, kind: str, f: Mapping[str, str]) -> None:
-        directed, undirected = _edge_list(f["cpdag"], self.index)
+        directed, undirected = _edge_list(f["cpdag"], self.index, self.slot)
         if directed != self.state.directed or undirected != self.state.undirected:
             raise _Bad(
                 "this is not the graph the previous steps produce: "
@@ -418,7 +434,7 @@ class _Replay:
         if int(f["count"]) != d.members or ("holds" in f and int(f["holds"]) != d.holds):
             raise _Bad(f"it holds in {d.holds} of {d.members} member DAGs")
         if "dag" in f:
-            directed, undirected = _edge_list(f["dag"], self.index)
+            directed, undirected = _edge_list(f["dag"], self.index, self.slot)
             if undirected:
                 raise _Bad("a member DAG has no undirected edges")
             parents = [0] * self.rec.n
@@ -565,8 +581,8 @@ def _close_triples(progress: _Progress, replay: _Replay, lineno: int) -> None:
 
 
 @lru_cache(maxsize=512)
-def _read_cached(line: str, version: str) -> tuple[Reading, ...]:
-    return _read_line(line, version)
+def _read_cached(line: str, version: str, slot: str) -> tuple[Reading, ...]:
+    return _read_line(line, version, slot)
 
 
 @lru_cache(maxsize=256)
@@ -602,8 +618,9 @@ def check_reconstructed(
     class and text, so checking every item of a premise costs one premise check.
     """
     check_semantics(semantics, allow_auto=False)
+    slot = _name_slot(rec.names)
     numbered = [
-        (k, raw.strip(), _read_cached(raw.strip(), version))
+        (k, raw.strip(), _read_cached(raw.strip(), version, slot))
         for k, raw in enumerate(text.splitlines(), 1)
         if raw.strip()
     ]
