@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 EXTRAS ?= test,hf,ray,large,report,train,datasets,inspect,lm-eval
 OUT ?= out
 
-.PHONY: setup run test test-all lint bench clean mutation mutation-score
+.PHONY: setup run test test-all lint bench clean mutation mutation-recheck mutation-score
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,14 +31,26 @@ test: setup
 test-all: setup
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
-# Mutation testing (docs/testing.md): not part of CI; about an hour on 2 cores for everything.
-# make mutation MUTANTS='corr2cause.causal.*' JOBS=1   runs one package; mutmut resumes.
-MUTANTS ?=
+# Mutation testing (docs/testing.md): not part of CI. The first pass runs each mutant against
+# the fastest tests of its own layer (tests/mutation/narrow.py); mutation-recheck then runs the
+# survivors against every test that traced them.
+#   make mutation MUTANTS='corr2cause.causal.*' JOBS=1   runs the unchecked mutants of one package
+MUTANTS ?= corr2cause.*
 JOBS ?= 2
+NICE ?= 10
+MUTMUT_ENV = CORR2CAUSE_OFFICIAL_TEST="$${CORR2CAUSE_OFFICIAL_TEST:-$(abspath ..)/shared/reference/official_test.csv}" \
+	PYTHONPATH="$(abspath mutants/src)"
 mutation: setup
 	$(BIN)/python -m pip install --quiet -e ".[mutation]"
-	CORR2CAUSE_OFFICIAL_TEST="$${CORR2CAUSE_OFFICIAL_TEST:-$(abspath ..)/shared/reference/official_test.csv}" \
-		$(BIN)/mutmut run --max-children $(JOBS) $(foreach m,$(MUTANTS),'$(m)')
+	# generate the mutants and trace the tests once (mutmut keeps both in mutants/)
+	$(MUTMUT_ENV) nice -n $(NICE) $(BIN)/mutmut run --max-children $(JOBS) 'corr2cause.dataset.splits.x_split_targets__mutmut_*'
+	$(BIN)/python tests/mutation/narrow.py
+	pending=$$($(BIN)/python tests/mutation/score.py --pending --match '$(MUTANTS)'); \
+		if [ -n "$$pending" ]; then $(MUTMUT_ENV) nice -n $(NICE) $(BIN)/mutmut run --max-children $(JOBS) $$pending; fi
+	$(BIN)/python tests/mutation/score.py --survivors
+
+mutation-recheck:
+	$(MUTMUT_ENV) nice -n $(NICE) $(BIN)/python tests/mutation/recheck.py
 	$(BIN)/python tests/mutation/score.py --survivors
 
 mutation-score:

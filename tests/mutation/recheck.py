@@ -8,6 +8,11 @@ and stores the exit code, so ``tests/mutation/score.py`` and ``mutmut results`` 
 Usage::
 
     python tests/mutation/recheck.py [--tests PATH]... [NAME ...]   # default: all survivors
+                                                                    # and mutants with no tests
+
+Without ``--tests``, each mutant runs against every traced test of its own layer that ran its
+function, the association that ``tests/mutation/narrow.py`` cut down to the fastest tests for
+the first pass (or, for a function no such test traced, the layer's configured test files).
 """
 
 from __future__ import annotations
@@ -34,20 +39,44 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mutants = ROOT / "mutants"
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
-    tests = args.tests or config["pytest_add_cli_args_test_selection"]
+    selection = config["pytest_add_cli_args_test_selection"]
+
+    unnarrowed_path = mutants / "unnarrowed-tests.json"
+    unnarrowed = json.loads(unnarrowed_path.read_text()) if unnarrowed_path.exists() else {}
+
+    def tests_for(name: str) -> list[str]:
+        # default: every traced test of the mutant's own layer that ran its function (the
+        # association before tests/mutation/narrow.py cut it), else that layer's selection
+        if args.tests:
+            return list(args.tests)
+        layer = f"tests/{name.split('.')[1]}/"
+        traced = [
+            t for t in unnarrowed.get(name.partition("__mutmut_")[0], []) if t.startswith(layer)
+        ]
+        return traced or [t for t in selection if t.startswith(layer)] or selection
+
     shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
     metas = {}
     for meta in (mutants / "src").rglob("*.py.meta"):
         data = json.loads(meta.read_text())
         for name, code in data["exit_code_by_key"].items():
-            if (args.names and name in args.names) or (not args.names and code == 0):
+            if (args.names and name in args.names) or (not args.names and code in (0, 5, 33)):
                 metas.setdefault(meta, data)
     env = dict(os.environ, PYTHONPATH=str(mutants / "src"))
     for meta, data in metas.items():
         for name, code in data["exit_code_by_key"].items():
-            if not ((args.names and name in args.names) or (not args.names and code == 0)):
+            if not ((args.names and name in args.names) or (not args.names and code in (0, 5, 33))):
                 continue
-            cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-x",
+                "-p",
+                "no:cacheprovider",
+                *tests_for(name),
+            ]
             try:
                 rc = subprocess.run(
                     cmd,

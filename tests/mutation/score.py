@@ -4,16 +4,19 @@ Reads the verdicts mutmut stores next to each mutated module (``mutants/src/**/*
 and prints, per package and per module, how many mutants the tests killed. Survivors listed in
 ``tests/mutation/equivalent.toml`` (mutant name -> one-line reason) are counted as
 *equivalent*: no test can tell them from the original. The score is
-``(killed + timeout) / (checked - equivalent)``; mutants not yet checked are left out.
+``(killed + timeout) / (checked - equivalent)``; mutants not yet checked are left out. The
+last column, *test s*, adds up the seconds the checked mutants' tests ran (mutmut's own
+``durations_by_key``): with the counts it gives the rate per package.
 
 Usage::
 
-    python tests/mutation/score.py [--survivors] [MUTANTS_DIR]
+    python tests/mutation/score.py [--survivors | --pending] [MUTANTS_DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 import tomllib
@@ -43,47 +46,85 @@ def verdict(code: int | None) -> str:
     return "suspicious"
 
 
-def load(mutants: Path) -> dict[str, str]:
-    """Mutant name -> verdict, for every mutated module under ``mutants/src``."""
+def load(mutants: Path) -> tuple[dict[str, str], dict[str, float]]:
+    """Mutant name -> verdict, and mutant name -> seconds its tests ran, under ``mutants/src``."""
     out: dict[str, str] = {}
+    seconds: dict[str, float] = {}
     for meta in sorted((mutants / "src").rglob("*.py.meta")):
         data = json.loads(meta.read_text())
         for name, code in data.get("exit_code_by_key", {}).items():
             out[name] = verdict(code)
-    return out
+        seconds.update(data.get("durations_by_key", {}))
+    return out, seconds
+
+
+def package_of(module: str) -> str:
+    """The row of the per-package table: ``corr2cause.<layer>``, backends on a row of their own."""
+    parts = module.split(".")
+    if parts[1:3] == ["evaluation", "backends"]:
+        return "corr2cause.evaluation.backends"
+    return ".".join(parts[:2])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mutants", nargs="?", default="mutants", type=Path)
     parser.add_argument("--survivors", action="store_true", help="list unexplained survivors")
+    parser.add_argument(
+        "--pending",
+        action="store_true",
+        help="only print the names of the mutants to run: unchecked, or timed out",
+    )
+    parser.add_argument("--match", default="*", help="with --pending: a glob on mutant names")
     args = parser.parse_args(argv)
-    verdicts = load(args.mutants)
+    verdicts, seconds = load(args.mutants)
     if not verdicts:
         print(f"no mutmut results under {args.mutants}/src", file=sys.stderr)
         return 1
+    if args.pending:
+        print(
+            "\n".join(
+                sorted(
+                    n
+                    for n, v in verdicts.items()
+                    if v in ("not checked", "timeout") and fnmatch.fnmatchcase(n, args.match)
+                )
+            )
+        )
+        return 0
     equivalent = tomllib.loads((HERE / "equivalent.toml").read_text())["equivalent"]
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
+    time_by_module: Counter[str] = Counter()
     unexplained = []
     for name, v in verdicts.items():
         module = name.split(".x_")[0].split(".xǁ")[0]
+        time_by_module[module] += seconds.get(name, 0.0)
         if v == "survived" and name in equivalent:
             v = "equivalent"
         elif v in ("survived", "no tests", "suspicious"):
             unexplained.append(name)
         by_module[module][v] += 1
     by_package: dict[str, Counter[str]] = defaultdict(Counter)
+    time_by_package: Counter[str] = Counter()
     for module, counts in by_module.items():
-        by_package[module.rsplit(".", 1)[0]].update(counts)
+        by_package[package_of(module)].update(counts)
+        time_by_package[package_of(module)] += time_by_module[module]
     cols = ("killed", "timeout", "survived", "no tests", "suspicious", "equivalent", "not checked")
-    print(f"{'':44}" + "".join(f"{c:>12}" for c in cols) + f"{'score':>9}")
-    for title, table in (("package", by_package), ("module", by_module)):
+    print(f"{'':44}" + "".join(f"{c:>12}" for c in cols) + f"{'score':>9}{'test s':>9}")
+    for title, table, times in (
+        ("package", by_package, time_by_package),
+        ("module", by_module, time_by_module),
+    ):
         print(f"-- by {title}")
         for key in sorted(table):
             c = table[key]
             checked = sum(c[k] for k in cols if k not in ("equivalent", "not checked"))
             score = (c["killed"] + c["timeout"]) / checked if checked else float("nan")
-            print(f"{key:44}" + "".join(f"{c[k]:>12}" for k in cols) + f"{100 * score:>8.1f}%")
+            print(
+                f"{key:44}"
+                + "".join(f"{c[k]:>12}" for k in cols)
+                + f"{100 * score:>8.1f}%{times[key]:>9.0f}"
+            )
     if args.survivors:
         print("-- survivors without a recorded reason")
         print("\n".join(sorted(unexplained)))
