@@ -317,11 +317,14 @@ def _distinct_premises(items: pa.Table) -> pa.Table:
         return pa.table(
             {"num_variables": pa.array([], pa.int8()), "premise": pa.array([], pa.string())}
         )
-    return (
-        items.select(["num_variables", "premise"])
-        .group_by(["num_variables", "premise"], use_threads=False)
-        .aggregate([])
+    table = pa.table(
+        {
+            "num_variables": items.column("num_variables"),
+            # dictionary-encoded chunks may have differing dictionaries
+            "premise": pc.cast(items.column("premise"), pa.string()),
+        }
     )
+    return table.group_by(["num_variables", "premise"], use_threads=False).aggregate([])
 
 
 def dataset_stats(path: str | Path) -> dict[str, Any]:
