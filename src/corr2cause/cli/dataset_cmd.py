@@ -89,8 +89,9 @@ def generate(
     tier: Annotated[
         str | None,
         typer.Option(
-            help="A versioned preset, e.g. 'hard' (N = 7..30, exact labels, size-stratified); "
-            "sets nodes, sampling, premise style and member bound."
+            help="A versioned preset, e.g. 'hard' (hard-v2: N = 7..30, exact labels, "
+            "size-stratified, balanced per relation and label, all in the test split); sets "
+            "nodes, sampling, premise style, member bound, selection and split."
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,

@@ -552,33 +552,48 @@ def _select_balanced(
         by_n: dict[str, Any] = {}
         for n in dict.fromkeys(spec.n for spec in specs):
             group = [spec for spec in specs if spec.n == n]
-            items = [pq.read_table(src / "items" / f"{g.name}.parquet") for g in group]
-            premises = [pq.read_table(src / "premises" / f"{g.name}.parquet") for g in group]
-            prem = pa.concat_tables(premises)
-            stratum_of = dict(
-                zip(
-                    prem.column("mec_id").to_pylist(),
-                    (np.searchsorted(bins, _class_sizes(prem), side="right") - 1).tolist(),
-                    strict=True,
+            ids: list[str] = []
+            cls_parts, rel_parts, lab_parts, st_parts = [], [], [], []
+            offset = 0
+            for g in group:  # one shard in memory at a time, codes instead of strings
+                part = (
+                    pq.read_table(
+                        src / "items" / f"{g.name}.parquet",
+                        columns=["id", "mec_id", "relation", "label"],
+                    )
+                    .unify_dictionaries()
+                    .combine_chunks()
                 )
-            )
-            cols = pa.concat_tables(
-                [t.select(["id", "mec_id", "relation", "label"]) for t in items]
-            )
-            mec = pc.cast(cols.column("mec_id"), pa.string()).to_pylist()
-            rel = pc.cast(cols.column("relation"), pa.string()).to_pylist()
-            classes = {m: i for i, m in enumerate(dict.fromkeys(mec))}
+                if not part.num_rows:
+                    continue
+                prem = pq.read_table(src / "premises" / f"{g.name}.parquet")
+                mec = part.column("mec_id").chunk(0)
+                size_bin = np.searchsorted(bins, _class_sizes(prem), side="right") - 1
+                row = pc.index_in(mec.dictionary, prem.column("mec_id")).to_numpy()
+                cls_parts.append(offset + mec.indices.to_numpy().astype(np.int64))
+                st_parts.append(size_bin[row][mec.indices.to_numpy()])
+                offset += len(mec.dictionary)
+                rel = part.column("relation").chunk(0)
+                codes = np.array([RELATIONS.index(r) for r in rel.dictionary.to_pylist()])
+                rel_parts.append(codes[rel.indices.to_numpy()])
+                lab_parts.append(part.column("label").to_numpy())
+                ids += part.column("id").to_pylist()
+                del part
+            empty = np.zeros(0, dtype=np.int64)
             keep, report = balanced_selection(
-                cols.column("id").to_pylist(),
-                np.array([classes[m] for m in mec], dtype=np.int64),
-                np.array([RELATIONS.index(r) for r in rel], dtype=np.int64),
-                cols.column("label").to_numpy(),
-                np.array([stratum_of[m] for m in mec], dtype=np.int64),
+                ids,
+                np.concatenate(cls_parts) if cls_parts else empty,
+                np.concatenate(rel_parts) if rel_parts else empty,
+                np.concatenate(lab_parts) if lab_parts else empty,
+                np.concatenate(st_parts) if st_parts else empty,
                 relations=len(RELATIONS),
                 seed=config.seed,
             )
+            del ids
             lo = 0
-            for g, table, prem_table in zip(group, items, premises, strict=True):
+            for g in group:
+                table = pq.read_table(src / "items" / f"{g.name}.parquet")
+                prem_table = pq.read_table(src / "premises" / f"{g.name}.parquet")
                 kept = table.filter(pa.array(keep[lo : lo + table.num_rows]))
                 lo += table.num_rows
                 used = pc.unique(pc.cast(kept.column("mec_id"), pa.string()))
