@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
+from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.balance import balanced_selection, water_fill
 from corr2cause.dataset.sharded import (
     ShardedConfig,
@@ -27,14 +28,7 @@ from corr2cause.dataset.sharded import (
 from corr2cause.dataset.tiers import TIERS, tier_config
 from oracle import RELATION_PREDICATE, holds
 
-RELATION_NAMES = (
-    "parent",
-    "non-parent ancestor",
-    "child",
-    "non-child descendant",
-    "has_collider",
-    "has_confounder",
-)
+RELATION_NAMES = RELATIONS
 
 
 # ------------------------------------------------------------------------------------------
