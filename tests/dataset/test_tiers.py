@@ -13,8 +13,8 @@ def test_hard_tier_preset():
     cfg.validate()
     assert cfg.tier == "hard" and cfg.seed == 3
     assert cfg.nodes == [7, 10, 15, 20, 25, 30]
-    assert cfg.premise_style == "minimal" and cfg.per_stratum == 20
-    assert TIERS["hard"]["version"] == "hard-v1"
+    assert cfg.premise_style == "minimal" and cfg.per_stratum == 100
+    assert TIERS["hard"]["version"] == "hard-v2"
     with pytest.raises(UnknownTierError, match="unknown tier 'easy'"):
         tier_config("easy")
 
@@ -39,6 +39,6 @@ def test_tier_is_versioned_in_the_manifest(tmp_path):
         nodes=[8], samples=30, per_stratum=2, premise_style="minimal", max_members=20, tier="hard"
     )
     manifest = generate_sharded(tmp_path / "out", cfg, workers=1)
-    assert manifest["tier"] == "hard-v1"
+    assert manifest["tier"] == "hard-v2+modified"  # not the preset: a trial run
     strata = manifest["nodes"]["8"]["strata"]
     assert sum(strata["classes"]) == manifest["nodes"]["8"]["classes"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -89,8 +89,9 @@ def generate(
     tier: Annotated[
         str | None,
         typer.Option(
-            help="A versioned preset, e.g. 'hard' (N = 7..30, exact labels, size-stratified); "
-            "sets nodes, sampling, premise style and member bound."
+            help="A versioned preset, e.g. 'hard' (hard-v2: N = 7..30, exact labels, "
+            "size-stratified, balanced per relation and label, all in the test split); sets "
+            "nodes, sampling, premise style, member bound, selection and split."
         ),
     ] = None,
     rationale: Annotated[
@@ -185,3 +186,52 @@ def stats(
                 ),
             )
         console.print(table)
+        if "difficulty" in st:
+            _print_difficulty(console, vname, st["difficulty"])
+
+
+_DIFFICULTY_COLUMNS = {
+    "mec_size": "MEC size",
+    "undirected_edges": "undirected edges",
+    "edges": "edges",
+    "premise_tokens": "premise tokens",
+}
+
+
+def _print_difficulty(console: Console, vname: str, diff: dict[str, Any]) -> None:
+    """Quantile and histogram tables of :func:`corr2cause.dataset.stats.difficulty_stats`."""
+    from corr2cause.dataset.stats import bin_labels
+
+    rows = [("all", diff["overall"])] + [(f"N={k}", v) for k, v in diff["by_num_variables"].items()]
+    shown = [k for k in _DIFFICULTY_COLUMNS if any(v.get(k) for _, v in rows)]
+    table = Table(
+        title=f"{vname}: difficulty per class: median (q25-q75) max",
+        caption="tokens: " + diff["tokenizer"],
+    )
+    table.add_column("group")
+    table.add_column("classes", justify="right")
+    for k in shown:
+        table.add_column(_DIFFICULTY_COLUMNS[k], justify="right")
+    if any(v.get("fraction_estimated_pct") is not None for _, v in rows):
+        table.add_column("% est. fraction", justify="right")
+    for name, v in rows:
+        cells = [
+            "-"
+            if v.get(k) is None
+            else f"{v[k]['median']:g} ({v[k]['q25']:g}-{v[k]['q75']:g}) {v[k]['max']:g}"
+            for k in shown
+        ]
+        if v.get("fraction_estimated_pct") is not None:
+            cells.append(f"{v['fraction_estimated_pct']:.2f}")
+        table.add_row(name, f"{v['classes']:,}", *cells)
+    console.print(table)
+    for k in shown:
+        bins = diff["overall"][k]["histogram"]["bins"]
+        hist = Table(title=f"{vname}: {_DIFFICULTY_COLUMNS[k]}, classes per bin")
+        hist.add_column("group")
+        for label in bin_labels(bins):
+            hist.add_column(label, justify="right")
+        for name, v in rows:
+            if v.get(k) is not None:
+                hist.add_row(name, *(f"{c:,}" for c in v[k]["histogram"]["counts"]))
+        console.print(hist)

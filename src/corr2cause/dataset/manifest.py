@@ -105,10 +105,13 @@ def item_totals(manifest: Mapping[str, Any]) -> dict[str, int]:
     --------
     >>> item_totals({"items": {"original": 102}})
     {'original': 102}
-    >>> item_totals({"items": {"original": {"train": 0, "dev": 51, "test": 51}}})
+    >>> item_totals({"items": {"original": {"train": 0, "dev": 51, "test": 51, "valid": 9}}})
     {'original': 102}
     """
     out: dict[str, int] = {}
     for variant, count in manifest["items"].items():
-        out[variant] = int(sum(count.values())) if isinstance(count, dict) else int(count)
+        if isinstance(count, dict):  # per split; "valid" counts a subset, not more items
+            out[variant] = int(sum(v for k, v in count.items() if k in ("train", "dev", "test")))
+        else:
+            out[variant] = int(count)
     return out

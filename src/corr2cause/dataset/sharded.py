@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corr2cause.atomic import (
@@ -43,7 +44,7 @@ from corr2cause.causal.d_separation import (
     d_separation_statements,
     minimal_separating_statements,
 )
-from corr2cause.causal.markov_equivalence import mec_members
+from corr2cause.causal.markov_equivalence import cpdag, mec_members
 from corr2cause.causal.mec_classes import LABEL3_NAMES, mec_classes, relation_counts
 from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.class_labels import check_premise_style, sampled_class_data
@@ -72,14 +73,16 @@ from corr2cause.graphs.dag import Parents, mask_to_parents
 
 TIERS: dict[str, dict[str, Any]] = {
     "hard": {
-        "version": "hard-v1",
+        "version": "hard-v2",
         "nodes": [7, 10, 15, 20, 25, 30],
         "samples": 20_000,
-        "per_stratum": 20,
+        "per_stratum": 100,
         "edge_density": 0.1,
         "premise_style": "minimal",
         "max_members": 1000,
         "sampler": "edge-density",
+        "balance": True,
+        "split": "test",
     }
 }
 """The presets: ``ShardedConfig`` fields plus the ``version`` recorded in the manifest."""
@@ -87,6 +90,15 @@ TIERS: dict[str, dict[str, Any]] = {
 
 class UnknownTierError(Corr2CauseError):
     """A ``--tier`` name that is not defined."""
+
+
+def tier_version(config: ShardedConfig) -> str:
+    """The tier version a run records: ``hard-v2``, or ``hard-v2+modified`` when a preset
+    field was changed (a trial run, not the citable tier)."""
+    assert config.tier is not None
+    preset = TIERS[config.tier]
+    modified = any(getattr(config, k) != v for k, v in preset.items() if k != "version")
+    return str(preset["version"]) + ("+modified" if modified else "")
 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -129,9 +141,15 @@ SAMPLED_ITEMS_SCHEMA = (
 """Items of sampled classes: ``fraction`` is exact (``fraction_exact``) or an unbiased estimate
 from uniform member draws with a 95 % Wilson interval (:mod:`corr2cause.dataset.class_labels`)."""
 
-SAMPLED_PREMISES_SCHEMA = PREMISES_SCHEMA.append(pa.field("mec_size", pa.string()))
+SAMPLED_PREMISES_SCHEMA = (
+    PREMISES_SCHEMA.append(pa.field("mec_size", pa.string()))
+    .append(pa.field("edges", pa.int16()))
+    .append(pa.field("undirected_edges", pa.int16()))
+)
 """Premises of sampled classes: ``mec_size`` is the exact class size as a decimal string
-(``num_members`` is null when the size does not fit in 32 bits)."""
+(``num_members`` is null when the size does not fit in 32 bits); ``edges`` and
+``undirected_edges`` count the edges of the skeleton and the undirected edges of the CPDAG
+(difficulty columns, :mod:`corr2cause.dataset.stats`)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +168,7 @@ class ShardSpec:
     work_dir: str
     max_members: int | None = None
     extra_columns: ItemColumns | None = None
+    balance: bool = False
 
     @property
     def name(self) -> str:
@@ -174,6 +193,8 @@ class ShardedConfig:
     per_stratum: int | None = None
     tier: str | None = None
     extra_columns: ItemColumns | None = None
+    balance: bool = False
+    split: str | None = None
 
     def arguments(self) -> dict[str, Any]:
         """The arguments as the manifest records them.
@@ -184,7 +205,7 @@ class ShardedConfig:
         """
         extra = self.extra_columns
         args = asdict(self)
-        for name in ("sampler", "per_stratum", "tier", "extra_columns"):
+        for name in ("sampler", "per_stratum", "tier", "extra_columns", "balance", "split"):
             if args[name] == ShardedConfig.__dataclass_fields__[name].default:
                 del args[name]
         if extra is not None:
@@ -264,6 +285,8 @@ class ShardedConfig:
             )
         if self.premise_style not in PREMISE_STYLES:
             raise GenerationError(f"unknown premise style {quote(self.premise_style)}")
+        if self.split is not None and self.split not in SPLITS:
+            raise GenerationError(f"unknown split {quote(self.split)}; choose from {SPLITS}")
         if self.shard_size < 1 or self.max_members < 1:
             raise GenerationError("shard size and max members must be positive")
         if self.extra_columns is not None:
@@ -313,6 +336,7 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     sampled = spec.max_members is not None
     sizes: list[int] = []
     exacts: list[bool] = []
+    shape: list[tuple[int, int]] = []  # (edges, undirected CPDAG edges) of sampled classes
     for mec_id, parents, split in zip(spec.mec_ids, spec.parents, spec.splits, strict=True):
         if sampled:
             # any size: exact labels from the CPDAG, fractions exact or estimated
@@ -325,6 +349,9 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
             )
             base.append(data)
             sizes.append(labels.size)
+            shape.append(
+                (sum(p.bit_count() for p in parents), len(cpdag(parents).undirected_edges()))
+            )
             exacts.append(labels.fraction_exact)
         else:
             members = mec_members(parents)
@@ -426,7 +453,11 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
                 pa.array(bounds3[..., 0].reshape(-1)),
                 pa.array(bounds3[..., 1].reshape(-1)),
             ]
-            prem_columns.append(pa.array([str(z) for z in sizes], pa.string()))
+            prem_columns += [
+                pa.array([str(z) for z in sizes], pa.string()),
+                pa.array([e for e, _ in shape], pa.int16()),
+                pa.array([u for _, u in shape], pa.int16()),
+            ]
         items = pa.Table.from_arrays(
             columns, schema=SAMPLED_ITEMS_SCHEMA if sampled else NORMALIZED_ITEMS_SCHEMA
         )
@@ -435,14 +466,16 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         prem_table = pa.Table.from_arrays(
             prem_columns, schema=SAMPLED_PREMISES_SCHEMA if sampled else PREMISES_SCHEMA
         )
-        vdir = work / vname
-        files[f"{vname}/premises/{spec.name}.parquet"] = _write_parquet(
+        # a balanced run selects its items after all shards (_select_balanced)
+        vrel = f"{UNBALANCED}/{vname}" if spec.balance else vname
+        vdir = work / vrel
+        files[f"{vrel}/premises/{spec.name}.parquet"] = _write_parquet(
             vdir / "premises" / f"{spec.name}.parquet", prem_table
         )
-        files[f"{vname}/items/{spec.name}.parquet"] = _write_parquet(
+        files[f"{vrel}/items/{spec.name}.parquet"] = _write_parquet(
             vdir / "items" / f"{spec.name}.parquet", items
         )
-        if "csv" in spec.formats:
+        if "csv" in spec.formats and not spec.balance:
             for s_i, s in enumerate(SPLITS):
                 # streamed class by class: every row repeats its (long) premise
                 with atomic_writer(vdir / "csv-parts" / s / f"{spec.name}.csv") as fh:
@@ -481,6 +514,148 @@ def _with_extra_columns(
     return items
 
 
+UNBALANCED = "unbalanced"
+"""Folder (inside the work folder) of a balanced run's shards before the selection."""
+
+
+def _class_sizes(premises: pa.Table) -> np.ndarray:
+    """Class sizes of a premises table as floats (``mec_size`` if present, else members)."""
+    if "mec_size" in premises.column_names:
+        return np.array([float(z) for z in premises.column("mec_size").to_pylist()])
+    return np.array(premises.column("num_members").to_pylist(), dtype=np.float64)
+
+
+def _csv_parts(vdir: Path, name: str, n: int, items: pa.Table, premises: pa.Table) -> None:
+    """Official CSV rows of one shard's (selected) items, one part per split."""
+    mec_ids, texts = premises.column("mec_id").to_pylist(), premises.column("premise").to_pylist()
+    text = dict(zip(mec_ids, texts, strict=True))
+    rows = items.select(["split", "mec_id", "hypothesis", "label", "template"]).to_pylist()
+    for s in SPLITS:
+        with atomic_writer(vdir / "csv-parts" / s / f"{name}.csv") as fh:
+            group: list[dict[str, Any]] = []
+            for row in [r for r in rows if r["split"] == s] + [None]:
+                if group and (row is None or row["mec_id"] != group[0]["mec_id"]):
+                    fh.write(
+                        official_csv_rows(
+                            text[group[0]["mec_id"]],
+                            [g["hypothesis"] for g in group],
+                            [g["label"] for g in group],
+                            n,
+                            [g["template"] for g in group],
+                        )
+                    )
+                    group = []
+                if row is not None:
+                    group.append(row)
+
+
+def _select_balanced(
+    work: Path, specs: list[ShardSpec], config: ShardedConfig
+) -> tuple[dict[str, str], dict[str, dict[str, int]], dict[str, Any]]:
+    """Second pass of a balanced run: keep a balanced subset of every ``N``'s items.
+
+    Reads the shards' full parts under ``UNBALANCED``, selects the items of each ``N``
+    together (:func:`corr2cause.dataset.balance.balanced_selection`, strata = class-size bins
+    of :data:`corr2cause.dataset.sampling.SIZE_BINS`) and writes each shard's kept items, and
+    the premises of the classes that keep any, under the usual names. It reads only finished
+    shards and overwrites its own outputs, so a run killed here is resumed by running again.
+
+    Returns the files written (with their checksums), the item counts per variant and the
+    selection record of the manifest.
+    """
+    from corr2cause.dataset.balance import SELECTION_RULE, balanced_selection
+    from corr2cause.dataset.sampling import SIZE_BINS
+
+    files: dict[str, str] = {}
+    totals: dict[str, dict[str, int]] = {}
+    record: dict[str, Any] = {
+        "rule": SELECTION_RULE,
+        "seed": config.seed,
+        "groups": "N",
+        "strata": "class-size bin",
+        "relations": list(RELATIONS),
+        "size_bins": list(SIZE_BINS),
+        "variants": {},
+    }
+    bins = np.array(SIZE_BINS, dtype=np.float64)
+    for vname in config.variants:
+        src = work / UNBALANCED / vname
+        counts = {s: 0 for s in SPLITS} | {"valid": 0}
+        by_n: dict[str, Any] = {}
+        for n in dict.fromkeys(spec.n for spec in specs):
+            group = [spec for spec in specs if spec.n == n]
+            ids: list[str] = []
+            cls_parts, rel_parts, lab_parts, st_parts = [], [], [], []
+            offset = 0
+            for g in group:  # one shard in memory at a time, codes instead of strings
+                part = (
+                    pq.read_table(
+                        src / "items" / f"{g.name}.parquet",
+                        columns=["id", "mec_id", "relation", "label"],
+                    )
+                    .unify_dictionaries()
+                    .combine_chunks()
+                )
+                if not part.num_rows:
+                    continue
+                prem = pq.read_table(src / "premises" / f"{g.name}.parquet")
+                mec = part.column("mec_id").chunk(0)
+                size_bin = np.searchsorted(bins, _class_sizes(prem), side="right") - 1
+                row = pc.index_in(mec.dictionary, prem.column("mec_id")).to_numpy()
+                cls_parts.append(offset + mec.indices.to_numpy().astype(np.int64))
+                st_parts.append(size_bin[row][mec.indices.to_numpy()])
+                offset += len(mec.dictionary)
+                rel = part.column("relation").chunk(0)
+                codes = np.array([RELATIONS.index(r) for r in rel.dictionary.to_pylist()])
+                rel_parts.append(codes[rel.indices.to_numpy()])
+                lab_parts.append(part.column("label").to_numpy())
+                ids += part.column("id").to_pylist()
+                del part
+            empty = np.zeros(0, dtype=np.int64)
+            keep, report = balanced_selection(
+                ids,
+                np.concatenate(cls_parts) if cls_parts else empty,
+                np.concatenate(rel_parts) if rel_parts else empty,
+                np.concatenate(lab_parts) if lab_parts else empty,
+                np.concatenate(st_parts) if st_parts else empty,
+                relations=len(RELATIONS),
+                seed=config.seed,
+            )
+            del ids
+            lo = 0
+            for g in group:
+                table = pq.read_table(src / "items" / f"{g.name}.parquet")
+                prem_table = pq.read_table(src / "premises" / f"{g.name}.parquet")
+                kept = table.filter(pa.array(keep[lo : lo + table.num_rows]))
+                lo += table.num_rows
+                used = pc.unique(pc.cast(kept.column("mec_id"), pa.string()))
+                kept_prem = prem_table.filter(pc.is_in(prem_table.column("mec_id"), value_set=used))
+                vdir = work / vname
+                files[f"{vname}/premises/{g.name}.parquet"] = _write_parquet(
+                    vdir / "premises" / f"{g.name}.parquet", kept_prem
+                )
+                files[f"{vname}/items/{g.name}.parquet"] = _write_parquet(
+                    vdir / "items" / f"{g.name}.parquet", kept
+                )
+                if "csv" in config.formats:
+                    _csv_parts(vdir, g.name, n, kept, kept_prem)
+                split = pc.cast(kept.column("split"), pa.string())
+                for s in SPLITS:
+                    counts[s] += int(pc.sum(pc.equal(split, s)).as_py() or 0)
+                counts["valid"] += int(pc.sum(kept.column("label")).as_py() or 0)
+            by_n[str(n)] = {
+                "items": len(keep),
+                "kept": int(keep.sum()),
+                "per_relation_and_label": report["per_relation_and_label"],
+                "strata": [
+                    {"bin": SIZE_BINS[s], **report["strata"][s]} for s in sorted(report["strata"])
+                ],
+            }
+        totals[vname] = counts
+        record["variants"][vname] = by_n
+    return files, totals, record
+
+
 def _count_key_order(key: str) -> tuple[int, str]:
     order = (*SPLITS, "valid")
     return (order.index(key), "") if key in order else (len(order), key)
@@ -516,7 +691,11 @@ def plan_shards(
             )
             mec_ids = [c.mec_id for c in sampled]
             parents = [c.parents for c in sampled]
-        splits = assign_splits([6 * comb(n, 2)] * len(mec_ids), seed=config.seed, n=n)
+        splits = (
+            [config.split] * len(mec_ids)
+            if config.split is not None
+            else assign_splits([6 * comb(n, 2)] * len(mec_ids), seed=config.seed, n=n)
+        )
         for s, lo in enumerate(range(0, len(mec_ids), config.shard_size)):
             hi = lo + config.shard_size
             specs.append(
@@ -533,6 +712,7 @@ def plan_shards(
                     work_dir=str(work_dir),
                     max_members=config.max_members if config.samples is not None else None,
                     extra_columns=config.extra_columns,
+                    balance=config.balance,
                 )
             )
     return specs, info
@@ -606,6 +786,11 @@ def generate_sharded(
             t = totals.setdefault(v, {})
             for key, val in c.items():
                 t[key] = t.get(key, 0) + val
+    selection: dict[str, Any] = {}
+    if config.balance:
+        if progress is not None:
+            progress("balanced selection", 0, 1)
+        files, totals, selection = _select_balanced(work, specs, config)
     if "csv" in config.formats:
         for v in config.variants:
             for s in SPLITS:
@@ -626,7 +811,7 @@ def generate_sharded(
     manifest = new_manifest(
         "normalized",
         args,
-        **({"tier": TIERS[config.tier]["version"]} if config.tier else {}),
+        **({"tier": tier_version(config)} if config.tier else {}),
         variants={v: VARIANTS[v].description for v in config.variants},
         **(
             {"extra_columns": config.extra_columns.describe()}
@@ -639,6 +824,7 @@ def generate_sharded(
         "shards": len(specs),
         "skipped_over_member_bound": len(skipped),
         "labeled_from_cpdag": from_cpdag,
+        **({"selection": selection} if selection else {}),
         # fixed key order: a resumed run writes the same bytes as a clean one
         "items": {
             v: {k: totals[v][k] for k in sorted(totals[v], key=_count_key_order)}
@@ -649,6 +835,8 @@ def generate_sharded(
     }
     atomic_write_text(work / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     shutil.rmtree(work / "done")
+    if config.balance:
+        shutil.rmtree(work / UNBALANCED)
     args_path.unlink()
     replace_directory(work, out)
     return manifest
