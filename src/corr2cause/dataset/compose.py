@@ -449,7 +449,10 @@ def class_columns(
         "variant": [variant.name] * k,
     }
     if variant.theme is not None:
-        columns["commonsense"], columns["commonsense_conflict"] = commonsense_columns(
-            variant.theme, rels, ni, nj, labels
-        )
+        if any(variant.theme.link(names[i], names[j]) for i, j in prs):
+            columns["commonsense"], columns["commonsense_conflict"] = commonsense_columns(
+                variant.theme, rels, ni, nj, labels
+            )
+        else:  # most classes: no pair carries a known link
+            columns["commonsense"], columns["commonsense_conflict"] = [None] * k, [None] * k
     return columns
