@@ -480,7 +480,7 @@ def generate_dataset(
             "flat",
             config.flat_arguments(),
             variants={v: VARIANTS[v].description for v in config.variants},
-            **_themes_entry(config.variants),
+            **themes_entry(config.variants),
         )
         manifest |= {
             "classes": {str(n): len(classes_by_n[n]) for n in config.nodes},
@@ -495,7 +495,7 @@ def generate_dataset(
     return manifest
 
 
-def _themes_entry(variants: Sequence[str]) -> dict[str, Any]:
+def themes_entry(variants: Sequence[str]) -> dict[str, Any]:
     """``{"themes": {variant: {name, version, sha256}}}`` when a themed variant is generated."""
     themes = {
         v: {"name": t.name, "version": t.version, "sha256": t.sha256}
