@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import resource
 import shutil
 import tempfile
@@ -92,6 +93,14 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
                     entry["wall"] = min(entry.get("wall", wall), wall)
                     entry["cpu"] = min(entry.get("cpu", cpu), cpu)
                     entry["bytes"] = size
+        floor = {
+            v: _bytes_floor(
+                tmp / "floor.bin",
+                best[f"csv/{v}"]["bytes"] - best["csv/original"]["bytes"],
+                repeat,
+            )
+            for v in variants[1:]
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"N = 2..6, best of {repeat}; overhead = named / letters - 1 (target <= 20 %)")
@@ -111,6 +120,34 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
                 f"{fmt:12s} {variant:18s} {e['wall']:6.2f}s {e['cpu']:6.2f}s "
                 f"{e['bytes'] / 1e6:7.1f}MB  {over}"
             )
+    print(
+        "floor: hashing (sha256) and writing only the extra CSV bytes of the named variant, "
+        "which the official format's repeated premise makes unavoidable:"
+    )
+    for variant, (wall, cpu) in floor.items():
+        extra = best[f"csv/{variant}"]["bytes"] - best["csv/original"]["bytes"]
+        print(f"  {variant:18s} {extra / 1e6:7.1f} MB more: {wall:5.2f}s wall, {cpu:5.2f}s cpu")
+    return best
+
+
+def _bytes_floor(path: Path, size: int, repeat: int) -> tuple[float, float]:
+    """Best wall and CPU time to sha256-hash and write ``size`` bytes in 8 MB blocks."""
+    block = bytes(range(256)) * (1 << 15)
+    best = (float("inf"), float("inf"))
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        sha = hashlib.sha256()
+        with open(path, "wb") as fh:
+            left = max(size, 0)
+            while left > 0:
+                chunk = block[:left]
+                sha.update(chunk)
+                fh.write(chunk)
+                left -= len(chunk)
+        sha.hexdigest()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        path.unlink()
+        best = (min(best[0], wall), min(best[1], cpu))
     return best
 
 
