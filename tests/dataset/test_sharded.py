@@ -207,3 +207,18 @@ def test_no_class_is_skipped_and_labels_are_exact_at_any_member_bound(tmp_path, 
         else:  # one uniform draw: the relation held in it or not
             assert r["fraction"] in (0.0, 1.0)
             assert r["fraction_low"] < r["fraction"] or r["fraction"] < r["fraction_high"]
+
+
+def test_sampled_relabel_variant_keeps_exact_labels(tmp_path):
+    """Sampled classes carry no member counts; relabeling them remaps the CPDAG labels."""
+    pytest.importorskip("igraph")
+    from corr2cause.solver import Solver
+
+    config = ShardedConfig(nodes=[8], variants=["original", "relabel"], samples=4, shard_size=4)
+    generate_sharded(tmp_path / "out", config, workers=1)
+    rows = _rows(tmp_path / "out", "relabel")
+    solver = Solver()
+    for r in rows[::11]:
+        sol = solver.solve(r["premise"], r["hypothesis"])
+        assert (sol.label, sol.label3) == (r["label"], r["label3"]), r["id"]
+    assert len(rows) == len(_rows(tmp_path / "out", "original"))

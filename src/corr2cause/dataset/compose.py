@@ -255,7 +255,7 @@ def relabel_class(data: ClassData, new_label: Sequence[int]) -> ClassData:
         mec_id=data.mec_id,
         parents=relabel(data.parents, new_label),
         statements=statements,
-        counts=remap(data.counts),
+        counts=remap(data.counts) if data.counts.size else data.counts,  # sampled: unused
         num_members=data.num_members,
         label3_codes=None if data.label3_codes is None else remap(data.label3_codes),
         fraction_table=None if data.fraction_table is None else remap(data.fraction_table),
@@ -427,8 +427,7 @@ def class_columns(
             label3.append(LABEL3_NAMES[0 if c == m else (2 if c == 0 else 1)])
             fracs.append(c / m)
     if themed:
-        # One format call per class instead of one per item (names never hold "\x00").
-        hyps = "\x00".join(hyps).format(*names).split("\x00")
+        hyps = fill_names(hyps, names)
         ni = [names[i] for i, _ in prs for _ in RELATIONS]
         nj = [names[j] for _, j in prs for _ in RELATIONS]
     k = len(ids)
@@ -449,7 +448,44 @@ def class_columns(
         "variant": [variant.name] * k,
     }
     if variant.theme is not None:
-        columns["commonsense"], columns["commonsense_conflict"] = commonsense_columns(
-            variant.theme, rels, ni, nj, labels
+        columns["commonsense"], columns["commonsense_conflict"] = class_commonsense(
+            variant.theme, names, labels
         )
     return columns
+
+
+def fill_names(texts: Sequence[str], names: Sequence[str]) -> list[str]:
+    """Fill the placeholders ``{0}``, ``{1}``, ... of a themed :class:`HypothesisTable`.
+
+    One ``str.format`` call for all the sentences of a class instead of one per sentence
+    (theme names hold neither ``"\\x00"`` nor braces:
+    :func:`~corr2cause.dataset.templates.name_problem`).
+
+    Examples
+    --------
+    >>> fill_names(["{0} directly causes {1}.", "{1} directly causes {0}."], ["rain", "mud"])
+    ['rain directly causes mud.', 'mud directly causes rain.']
+    """
+    return "\x00".join(texts).format(*names).split("\x00")
+
+
+def class_commonsense(
+    theme: Theme, names: Sequence[str], labels: Sequence[int]
+) -> tuple[list[str | None], list[bool | None]]:
+    """The commonsense columns of one class's items (order: pair, then relation).
+
+    ``names`` are the class's names by node, ``labels`` its binary labels in item order
+    (:func:`corr2cause.dataset.themes.commonsense_columns`). Most classes have no pair with a
+    known link; they are answered without looking at their items.
+    """
+    prs = pairs(len(names))
+    k = len(prs) * len(RELATIONS)
+    if not any(theme.link(names[i], names[j]) for i, j in prs):
+        return [None] * k, [None] * k
+    return commonsense_columns(
+        theme,
+        list(RELATIONS) * len(prs),
+        [names[i] for i, _ in prs for _ in RELATIONS],
+        [names[j] for _, j in prs for _ in RELATIONS],
+        labels,
+    )

@@ -50,26 +50,35 @@ from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.class_labels import check_premise_style, sampled_class_data
 from corr2cause.dataset.columns import ItemColumns, check_item_columns, extra_values
 from corr2cause.dataset.compose import (
+    COMMONSENSE_COLUMNS,
     PREMISE_STYLES,
+    THEME_VARIANT_PREFIX,
     VARIANTS,
     ClassData,
+    Variant,
+    class_commonsense,
+    fill_names,
     hypothesis_table,
     relabel_class,
     relabel_permutation,
     swap_forms,
+    theme_variant,
 )
 from corr2cause.dataset.engines import make_engine
 from corr2cause.dataset.generate import (
     OFFICIAL_COLUMNS,
+    THEMED_ITEMS_SCHEMA,
     GenerationConfig,
     GenerationError,
     official_csv_rows,
+    themes_entry,
 )
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.sampling import SAMPLERS
 from corr2cause.dataset.splits import SPLITS, assign_splits
+from corr2cause.dataset.themes import Theme
 from corr2cause.errors import Corr2CauseError, quote
-from corr2cause.graphs.dag import Parents, mask_to_parents
+from corr2cause.graphs.dag import Parents, mask_to_parents, pairs
 
 TIERS: dict[str, dict[str, Any]] = {
     "hard": {
@@ -169,6 +178,9 @@ class ShardSpec:
     max_members: int | None = None
     extra_columns: ItemColumns | None = None
     balance: bool = False
+    themes: tuple[Theme, ...] = ()
+    """Themes of the themed variants (carried along: a theme file is registered only in the
+    process that read it)."""
 
     @property
     def name(self) -> str:
@@ -210,7 +222,14 @@ class ShardedConfig:
                 del args[name]
         if extra is not None:
             args["extra_columns"] = extra.describe()
+        themes = {v: t.sha256 for v, t in self.themes().items()}
+        if themes:  # a changed theme file must not resume a run made with the old one
+            args["themes"] = themes
         return args
+
+    def themes(self) -> dict[str, Theme]:
+        """The themes of the themed variants, by variant name."""
+        return {v: t for v in self.variants if (t := VARIANTS[v].theme) is not None}
 
     @classmethod
     def from_generation(cls, config: GenerationConfig) -> ShardedConfig:
@@ -273,11 +292,13 @@ class ShardedConfig:
         unknown = [v for v in self.variants if v not in VARIANTS]
         if unknown or not self.variants:
             raise GenerationError(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
-        themed = [v for v in self.variants if VARIANTS[v].theme is not None]
-        if themed:
-            raise GenerationError(
-                f"themed variants {themed} are written by the flat layout only (N <= 6)"
-            )
+        for v in self.variants:
+            theme = VARIANTS[v].theme
+            if theme is not None and max(self.nodes) > len(theme.names):
+                raise GenerationError(
+                    f"the variant {v!r} names at most {len(theme.names)} variables (its theme "
+                    f"has {len(theme.names)} names); --nodes asks for {max(self.nodes)}"
+                )
         bad = [f for f in self.formats if f not in ("parquet", "csv")]
         if bad or not self.formats:
             raise GenerationError(
@@ -381,14 +402,20 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
     per_class = n_pairs * n_rel
     split_index = np.array([SPLITS.index(s) for s in kept_splits], dtype=np.int32)
     for vname in spec.variants:
-        variant = VARIANTS[vname]
+        variant = _shard_variant(spec, vname)
         table = hypothesis_table(n, variant)
         classes = (
             [relabel_class(c, relabel_permutation(c.mec_id, n, seed=spec.seed)) for c in base]
             if variant.relabel
             else base
         )
-        premises = [c.premise(variant.names(n), style=spec.premise_style) for c in classes]
+        # the names of every class, drawn as in the flat layout (the same for every class
+        # unless themed)
+        class_names = [variant.class_names(c.mec_id, n, seed=spec.seed) for c in classes]
+        premises = [
+            c.premise(names, style=spec.premise_style)
+            for c, names in zip(classes, class_names, strict=True)
+        ]
         k = len(classes)
         codes3 = np.zeros((k, n_pairs, n_rel), dtype=np.int64)
         frac3 = np.zeros((k, n_pairs, n_rel), dtype=np.float64)
@@ -424,16 +451,27 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
         ids = [m + s for m in (c.mec_id for c in classes) for s in suffixes]
         class_idx = np.repeat(np.arange(k), per_class)
         item_split = np.repeat(split_index, per_class)
+        if variant.theme is None:
+            hypotheses = _dict_array(hyp_idx, hyp_dict)
+            node_i = _dict_array(p_idx.reshape(-1), list(table.node_i))
+            node_j = _dict_array(p_idx.reshape(-1), list(table.node_j))
+        else:
+            themed = _themed_columns(variant.theme, class_names, hyp_dict, hyp_idx, label)
+            hyp_texts = themed["hypothesis"]
+            every = np.arange(k * per_class)
+            hypotheses = _dict_array(every, hyp_texts)
+            node_i = _dict_array(every, themed["node_i"])
+            node_j = _dict_array(every, themed["node_j"])
         columns = [
             pa.array(ids, type=pa.string()),
             _dict_array(item_split, list(SPLITS)),
             pa.array(np.full(k * per_class, n, dtype=np.int8)),
             _dict_array(class_idx, [c.mec_id for c in classes]),
-            _dict_array(hyp_idx, hyp_dict),
+            hypotheses,
             _dict_array(tmpl_idx, tmpl_dict),
             _dict_array(r_idx.reshape(-1), list(RELATIONS)),
-            _dict_array(p_idx.reshape(-1), list(table.node_i)),
-            _dict_array(p_idx.reshape(-1), list(table.node_j)),
+            node_i,
+            node_j,
             pa.array(label),
             _dict_array(label3, list(LABEL3_NAMES)),
             pa.array(fraction),
@@ -458,9 +496,14 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
                 pa.array([e for e, _ in shape], pa.int16()),
                 pa.array([u for _, u in shape], pa.int16()),
             ]
-        items = pa.Table.from_arrays(
-            columns, schema=SAMPLED_ITEMS_SCHEMA if sampled else NORMALIZED_ITEMS_SCHEMA
-        )
+        schema = SAMPLED_ITEMS_SCHEMA if sampled else NORMALIZED_ITEMS_SCHEMA
+        if variant.theme is not None:
+            columns += [
+                pa.array(themed["commonsense"], pa.string()).dictionary_encode(),
+                pa.array(themed["commonsense_conflict"], pa.bool_()),
+            ]
+            schema = _with_commonsense(schema)
+        items = pa.Table.from_arrays(columns, schema=schema)
         if spec.extra_columns is not None:
             items = _with_extra_columns(items, premises, per_class, spec.extra_columns)
         prem_table = pa.Table.from_arrays(
@@ -484,7 +527,11 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
                         fh.write(
                             official_csv_rows(
                                 premises[ci],
-                                [hyp_dict[hyp_idx[t]] for t in rows],
+                                (
+                                    [hyp_dict[hyp_idx[t]] for t in rows]
+                                    if variant.theme is None
+                                    else hyp_texts[rows.start : rows.stop]
+                                ),
                                 [int(label[t]) for t in rows],
                                 n,
                                 [tmpl_dict[tmpl_idx[t]] for t in rows],
@@ -656,6 +703,51 @@ def _select_balanced(
     return files, totals, record
 
 
+def _shard_variant(spec: ShardSpec, vname: str) -> Variant:
+    """The variant ``vname`` of a shard, themed variants from the themes the spec carries."""
+    for theme in spec.themes:
+        if THEME_VARIANT_PREFIX + theme.name == vname:
+            return theme_variant(theme)
+    return VARIANTS[vname]
+
+
+def _with_commonsense(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with the commonsense columns of themed items appended."""
+    for name in COMMONSENSE_COLUMNS:
+        schema = schema.append(THEMED_ITEMS_SCHEMA.field(name))
+    return schema
+
+
+def _themed_columns(
+    theme: Theme,
+    class_names: list[list[str]],
+    hyp_dict: list[str],
+    hyp_idx: np.ndarray,
+    label: np.ndarray,
+) -> dict[str, list[Any]]:
+    """Per-item hypothesis, node names and commonsense columns of a themed shard.
+
+    ``hyp_dict[hyp_idx]`` are the table's sentences with placeholders; each class fills in
+    its own names (:func:`~corr2cause.dataset.compose.fill_names`), as the flat writer does.
+    """
+    n = len(class_names[0]) if class_names else 0
+    prs = pairs(n)
+    per_class = len(prs) * len(RELATIONS)
+    out: dict[str, list[Any]] = {c: [] for c in ("hypothesis", "node_i", "node_j")}
+    out |= {c: [] for c in COMMONSENSE_COLUMNS}
+    codes = hyp_idx.tolist()
+    labels = label.tolist()
+    for ci, names in enumerate(class_names):
+        rows = slice(ci * per_class, (ci + 1) * per_class)
+        out["hypothesis"] += fill_names([hyp_dict[t] for t in codes[rows]], names)
+        out["node_i"] += [names[i] for i, _ in prs for _ in RELATIONS]
+        out["node_j"] += [names[j] for _, j in prs for _ in RELATIONS]
+        values, conflicts = class_commonsense(theme, names, labels[rows])
+        out["commonsense"] += values
+        out["commonsense_conflict"] += conflicts
+    return out
+
+
 def _count_key_order(key: str) -> tuple[int, str]:
     order = (*SPLITS, "valid")
     return (order.index(key), "") if key in order else (len(order), key)
@@ -713,6 +805,7 @@ def plan_shards(
                     max_members=config.max_members if config.samples is not None else None,
                     extra_columns=config.extra_columns,
                     balance=config.balance,
+                    themes=tuple(config.themes().values()),
                 )
             )
     return specs, info
@@ -818,6 +911,7 @@ def generate_sharded(
             if config.extra_columns is not None
             else {}
         ),
+        **themes_entry(config.variants),
     )
     manifest |= {
         "nodes": info,

@@ -150,6 +150,23 @@ class Theme:
             direction[(link.effect, link.cause)] = -1
         object.__setattr__(self, "_direction", MappingProxyType(direction))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the link index is a read-only mapping, which pickle refuses: rebuild it instead
+        # (themes travel to the worker processes of the sharded writer)
+        return (
+            Theme,
+            (
+                self.name,
+                self.version,
+                self.description,
+                self.names,
+                self.assignment,
+                self.links,
+                self.provenance,
+                self.sha256,
+            ),
+        )
+
     def link(self, a: str, b: str) -> int:
         """``1`` if the theme knows ``a -> b``, ``-1`` if ``b -> a``, ``0`` if no link."""
         return self._direction.get((a, b), 0)
