@@ -10,8 +10,8 @@ For every (pair, relation) item of a class this computes
     the share of members in which the relation holds. It is **exact** when the class has at
     most ``max_members`` members (they are listed by
     :func:`~corr2cause.causal.mec_size.list_members` and the neutral items are counted over
-    all of them at once by :func:`count_items_packed`), and otherwise an **unbiased estimate**: the share among
-    ``max_members`` members drawn uniformly at random with
+    all of them at once by :func:`count_items_packed`), and otherwise an **unbiased
+    estimate**: the share among ``max_members`` members drawn uniformly at random with
     :func:`~corr2cause.causal.mec_size.sample_members` (seeded by the class id), with a 95 %
     Wilson score interval ``[fraction_low, fraction_high]``. ``fraction_exact`` says which.
     An estimate never contradicts a label: entailed items hold in every draw (fraction and
