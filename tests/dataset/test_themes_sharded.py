@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
+from test_sharded import _rows  # item rows of a normalized folder, premises joined
 
 import oracle
 from corr2cause.dataset.compose import names_variants
@@ -29,18 +30,6 @@ from corr2cause.dataset.themes import assign_names, load_theme
 from corr2cause.solver import Solver
 
 THEMED = ["names-medicine", "names-nonsense"]
-
-
-def _rows(folder: Path, variant: str) -> list[dict]:
-    """Item rows of a normalized variant folder, premises joined, in file order."""
-    items = pads.dataset(folder / variant / "items").to_table().to_pylist()
-    premises = {
-        r["mec_id"]: r["premise"]
-        for r in pads.dataset(folder / variant / "premises").to_table().to_pylist()
-    }
-    for r in items:
-        r["premise"] = premises[r["mec_id"]]
-    return items
 
 
 @pytest.fixture(scope="module")
