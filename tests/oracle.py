@@ -52,9 +52,7 @@ _HEAD = re.compile(
 _NAME = r"[\w'-]+(?: [\w'-]+)*?"
 _CORR = re.compile(rf"(?P<x>{_NAME}) correlates with (?P<y>{_NAME})\Z")
 _MARGINAL = re.compile(rf"(?P<x>{_NAME}) is independent of (?P<y>{_NAME})\Z")
-_CONDITIONAL = re.compile(
-    rf"(?P<x>{_NAME}) and (?P<y>{_NAME}) are independent given (?P<z>.+)\Z"
-)
+_CONDITIONAL = re.compile(rf"(?P<x>{_NAME}) and (?P<y>{_NAME}) are independent given (?P<z>.+)\Z")
 
 
 class OracleError(AssertionError):

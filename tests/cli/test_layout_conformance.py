@@ -109,8 +109,22 @@ def reference_numbers(base: Path, tmp_path_factory: pytest.TempPathFactory) -> d
 def _numbers(layout: Layout, base: Path, tmp: Path) -> dict:
     location = str(layout.make(base))
     split = _split_args(layout)
-    res = runner.invoke(app, ["evaluate", "--model", "oracle", "--data", location,
-                              "--out", str(tmp / "run"), "-q", "--bootstrap", "0", *split])
+    res = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--model",
+            "oracle",
+            "--data",
+            location,
+            "--out",
+            str(tmp / "run"),
+            "-q",
+            "--bootstrap",
+            "0",
+            *split,
+        ],
+    )
     assert res.exit_code == 0, res.output
     metrics = json.loads(res.stdout.strip().splitlines()[-1])
     res = runner.invoke(app, ["audit", location, "--json", "-q", *split])
@@ -170,8 +184,21 @@ def test_split_names_are_one_vocabulary(base: Path) -> None:
     assert _key(read_items(base / "flat", split="validation")) == _key(dev)
     assert _key(read_items(base / "hf", split="dev")) == _key(dev)
     assert _key(read_items(base / "normalized", split="validation")) == _key(dev)
-    res = runner.invoke(app, ["evaluate", "--model", "majority", "--data", str(base / "flat"),
-                              "--split", "validation", "--out", str(base / "dev-run"), "-q"])
+    res = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--model",
+            "majority",
+            "--data",
+            str(base / "flat"),
+            "--split",
+            "validation",
+            "--out",
+            str(base / "dev-run"),
+            "-q",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout.strip().splitlines()[-1])["n"] == len(dev)
 

@@ -88,7 +88,7 @@ TIERS: dict[str, dict[str, Any]] = {
         "per_stratum": 100,
         "edge_density": 0.1,
         "premise_style": "minimal",
-        "max_members": 1000,
+        "max_members": 10_000,
         "sampler": "edge-density",
         "balance": True,
         "split": "test",
@@ -250,9 +250,7 @@ class ShardedConfig:
                 raise UnknownTierError(
                     f"unknown tier {config.tier!r}; choose from {', '.join(TIERS)}"
                 )
-            preset: dict[str, Any] = {
-                k: v for k, v in TIERS[config.tier].items() if k != "version"
-            }
+            preset: dict[str, Any] = {k: v for k, v in TIERS[config.tier].items() if k != "version"}
             out = cls(**preset, tier=config.tier, **free)
         else:
             out = cls(
