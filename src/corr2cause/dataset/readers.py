@@ -38,7 +38,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -394,7 +394,11 @@ def _jsonl_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, di
             yield f"line {number}", row
 
 
-def _parquet_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _parquet_rows(
+    path: Path, required: tuple[str, ...], keep_split: Callable[[Any], bool] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -402,11 +406,26 @@ def _parquet_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[str, 
         label3_names = _class_names(parquet.schema_arrow, "label3")
         number = 0
         for batch in parquet.iter_batches(batch_size=50_000):
-            for row in batch.to_pylist():
+            if keep_split is None:
+                rows: Iterable[tuple[int, dict[str, Any]]] = enumerate(batch.to_pylist(), number)
+            else:
+                # select the split before converting rows to Python: most rows are dropped
+                split = batch.column("split")
+                if pa.types.is_dictionary(split.type):
+                    split = split.dictionary_decode()
+                values = pc.unique(split).to_pylist()
+                kept = pa.array([v for v in values if keep_split(v)], split.type)
+                at = pc.indices_nonzero(pc.fill_null(pc.is_in(split, value_set=kept), False))
+                rows = zip(
+                    (number + i for i in at.to_pylist()),
+                    batch.take(at).to_pylist(),
+                    strict=True,
+                )
+            for at_row, row in rows:
                 if label3_names is not None and isinstance(row.get("label3"), int):
                     row["label3"] = label3_names[row["label3"]]
-                yield f"row {number}", row
-                number += 1
+                yield f"row {at_row}", row
+            number += batch.num_rows
     except DatasetFormatError:
         raise
     except Exception as exc:  # pyarrow raises several types for unreadable files
@@ -450,7 +469,10 @@ def _sniff(path: Path) -> str:
 
 
 def iter_rows(
-    path: str | Path, *, required_columns: tuple[str, ...] = ("input",)
+    path: str | Path,
+    *,
+    required_columns: tuple[str, ...] = ("input",),
+    keep_split: Callable[[Any], bool] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Rows of a CSV, JSONL or Parquet file as ``(where, row)``, ``where`` naming the line/row.
 
@@ -460,6 +482,9 @@ def iter_rows(
     every column of ``required_columns``, where ``"input"`` also accepts ``premise`` and
     ``hypothesis`` (pass ``("input", "label")`` when gold labels are needed, ``()`` for files
     that are not items).
+
+    ``keep_split``, when given, keeps only the rows whose ``split`` value it accepts (the
+    file must have a ``split`` column); Parquet files select them before building rows.
     """
     path = Path(path)
     if not path.is_file():
@@ -472,7 +497,14 @@ def iter_rows(
             path, "", f"unknown file type {quote(suffix)}; expected one of {', '.join(_READERS)}"
         )
     try:
-        yield from reader(path, required_columns)
+        if suffix == ".parquet":
+            yield from _parquet_rows(path, required_columns, keep_split)
+        elif keep_split is None:
+            yield from reader(path, required_columns)
+        else:
+            for where, row in reader(path, required_columns):
+                if keep_split(row.get("split")):
+                    yield where, row
     except UnicodeDecodeError as exc:
         raise DatasetFormatError(path, "", f"{_NOT_UTF8} ({exc.reason})") from None
 

@@ -580,16 +580,29 @@ def _filtered(
     path: Path, split: str | None, *, required_columns: tuple[str, ...] = ()
 ) -> Iterator[tuple[Path, str, dict[str, Any]]]:
     """Rows of one item file, keeping one split (which needs a ``split`` column)."""
-    for where, row in iter_rows(path, required_columns=required_columns):
-        if split is None:
+    if split is None:
+        for where, row in iter_rows(path, required_columns=required_columns):
             yield path, where, row
-            continue
+        return
+
+    def keep(value: Any) -> bool:
+        return isinstance(value, str) and SPLIT_ALIASES.get(value.strip().lower()) == split
+
+    no_split = f"cannot select split {quote(split)}: the file has no 'split' column"
+    if path.suffix.lower() == ".parquet":  # select in Arrow, before building Python rows
+        try:
+            names = pq.ParquetFile(path).schema_arrow.names
+        except (pa.ArrowException, OSError) as exc:
+            raise DatasetFormatError(path, "", f"cannot read Parquet: {exc}") from None
+        if "split" not in names:
+            raise DatasetFormatError(path, "", no_split)
+        for where, row in iter_rows(path, required_columns=required_columns, keep_split=keep):
+            yield path, where, row
+        return
+    for where, row in iter_rows(path, required_columns=required_columns):
         if "split" not in row:
-            raise DatasetFormatError(
-                path, "", f"cannot select split {quote(split)}: the file has no 'split' column"
-            )
-        value = row["split"]
-        if isinstance(value, str) and SPLIT_ALIASES.get(value.strip().lower()) == split:
+            raise DatasetFormatError(path, "", no_split)
+        if keep(row["split"]):
             yield path, where, row
 
 
