@@ -3,7 +3,8 @@
 ``mutmut run`` keeps a verdict per mutant in ``mutants/src/**/*.py.meta``. After a test is added
 for a survivor, this script copies the current ``tests/`` into ``mutants/``, runs the tests
 against each named mutant the way mutmut does (``MUTANT_UNDER_TEST=name``, from ``mutants/``),
-and stores the exit code, so ``tests/mutation/score.py`` and ``mutmut results`` show it.
+and stores the exit code in ``mutants/rechecked.json``, which ``tests/mutation/score.py`` reads
+over mutmut's own verdicts.
 
 Usage::
 
@@ -27,6 +28,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+RECHECKED = "rechecked.json"
+"""Under ``mutants/``: mutant name -> pytest exit code of its re-check."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,40 +59,34 @@ def main(argv: list[str] | None = None) -> int:
         return traced or [t for t in selection if t.startswith(layer)] or selection
 
     shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
-    metas = {}
-    for meta in (mutants / "src").rglob("*.py.meta"):
-        data = json.loads(meta.read_text())
-        for name, code in data["exit_code_by_key"].items():
-            if (args.names and name in args.names) or (not args.names and code in (0, 5, 33)):
-                metas.setdefault(meta, data)
+    # Verdicts go to a file of their own: a running ``mutmut run`` rewrites its .meta files
+    # from memory and would undo them there. tests/mutation/score.py reads both.
+    out_path = mutants / RECHECKED
+    rechecked: dict[str, int] = json.loads(out_path.read_text()) if out_path.exists() else {}
+    names = [name for name in args.names if "__mutmut_" in name]
+    if not names:
+        for meta in sorted((mutants / "src").rglob("*.py.meta")):
+            for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+                if code in (0, 5, 33) and name not in rechecked:
+                    names.append(name)
     env = dict(os.environ, PYTHONPATH=str(mutants / "src"))
-    for meta, data in metas.items():
-        for name, code in data["exit_code_by_key"].items():
-            if not ((args.names and name in args.names) or (not args.names and code in (0, 5, 33))):
-                continue
-            cmd = [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-x",
-                "-p",
-                "no:cacheprovider",
-                *tests_for(name),
-            ]
-            try:
-                rc = subprocess.run(
-                    cmd,
-                    cwd=mutants,
-                    env={**env, "MUTANT_UNDER_TEST": name},
-                    capture_output=True,
-                    timeout=args.timeout,
-                ).returncode
-            except subprocess.TimeoutExpired:
-                rc = 36
-            data["exit_code_by_key"][name] = rc
-            print(f"{name}: {'killed' if rc == 1 else 'survived' if rc == 0 else rc}")
-        meta.write_text(json.dumps(data, indent=4))
+    for name in names:
+        cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
+        try:
+            rc = subprocess.run(
+                [*cmd, *tests_for(name)],
+                cwd=mutants,
+                env={**env, "MUTANT_UNDER_TEST": name},
+                capture_output=True,
+                timeout=args.timeout,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            rc = 36
+        rechecked[name] = rc
+        tmp = out_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rechecked, indent=1, sort_keys=True))
+        tmp.replace(out_path)
+        print(f"{name}: {'killed' if rc == 1 else 'survived' if rc == 0 else rc}", flush=True)
     return 0
 
 

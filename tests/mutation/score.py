@@ -55,6 +55,11 @@ def load(mutants: Path) -> tuple[dict[str, str], dict[str, float]]:
         for name, code in data.get("exit_code_by_key", {}).items():
             out[name] = verdict(code)
         seconds.update(data.get("durations_by_key", {}))
+    rechecked = mutants / "rechecked.json"  # tests/mutation/recheck.py
+    if rechecked.exists():
+        for name, code in json.loads(rechecked.read_text()).items():
+            if name in out:
+                out[name] = verdict(code)
     return out, seconds
 
 
