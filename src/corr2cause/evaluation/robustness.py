@@ -66,7 +66,7 @@ from corr2cause.evaluation.commonsense import (
     read_commonsense,
 )
 from corr2cause.evaluation.metrics import METRIC_NAMES
-from corr2cause.evaluation.run_guard import RunIdentityError, guard_run, identity_differences
+from corr2cause.evaluation.run_guard import RunIdentityError, identity_differences, lock_folder
 from corr2cause.solver.errors import ParseError
 from corr2cause.solver.parse import parse_hypothesis, parse_premise
 
@@ -472,7 +472,7 @@ def run_robustness(
     results: dict[str, Any] = {}
     loaded: dict[str, tuple[list[EvalItem], list[int]]] = {}
     try:
-        with guard_run(out_dir, {}):  # the lock only: the report's identity is checked here
+        with lock_folder(out_dir):  # the report's identity is checked here
             _check_previous_report(out_dir, identity, overwrite=overwrite)
             for name, folder in found.items():
                 items = load_test_items(folder)

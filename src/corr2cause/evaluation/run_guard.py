@@ -66,6 +66,7 @@ __all__ = [
     "hold_run",
     "identity_differences",
     "items_fingerprint",
+    "lock_folder",
     "mark_failed",
     "run_identity",
 ]
@@ -234,6 +235,22 @@ def _previous_identity(out: Path) -> dict[str, Any] | None:
         raise RunIdentityError(f"{path} is not a run manifest; use --overwrite to replace it")
     identity = manifest.get("identity")
     return identity if isinstance(identity, dict) else None
+
+
+@contextlib.contextmanager
+def lock_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the lock of a results folder that is not an evaluation run (created if missing).
+
+    For commands that keep their own record of what the folder holds (``robustness`` checks
+    its report's identity itself), so the foreign-file check of :func:`guard_run` does not
+    apply. A second live process is refused with :class:`RunLockedError`.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RunIdentityError(f"--out {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    with _flock(out / LOCK_NAME, f"results folder {out}"):
+        yield out
 
 
 @contextlib.contextmanager
