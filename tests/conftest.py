@@ -73,3 +73,19 @@ def small_tmpfs(tmp_path: Path):
     yield mount
     for point in reversed(mounted):
         subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+@pytest.fixture(autouse=True)
+def _restore_variant_registry():
+    """Undo variants a test registers (a theme file read by ``names_variants`` or the CLI).
+
+    The registry is process-global: a theme left behind would appear in every later test that
+    iterates over ``VARIANTS``.
+    """
+    from corr2cause.dataset.compose import VARIANTS
+
+    saved = dict(VARIANTS)
+    yield
+    if saved != VARIANTS:
+        VARIANTS.clear()
+        VARIANTS.update(saved)
