@@ -64,7 +64,7 @@ from typing import Any, Final
 from corr2cause import __version__
 from corr2cause.atomic import write_json, write_jsonl
 from corr2cause.dataset.readers import EvalItem
-from corr2cause.dataset.store import read_items
+from corr2cause.dataset.store import SPLIT_ALIASES, open_dataset
 from corr2cause.dataset.templates import join_names, name_problem
 from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
 from corr2cause.errors import Corr2CauseError, quote
@@ -446,6 +446,19 @@ def _group_by_premise(items: Sequence[EvalItem]) -> list[list[EvalItem]]:
     return list(groups.values())
 
 
+def _items_and_splits(path: str | Path) -> tuple[list[EvalItem], dict[str, str]]:
+    """The items at ``path`` and the split of each (by id) where the source names one."""
+    dataset = open_dataset(path)
+    items = dataset.items()
+    values = [row.get("split") for _, _, row in dataset.rows()]
+    splits = {
+        item.id: SPLIT_ALIASES.get(value.strip().lower(), value)
+        for item, value in zip(items, values, strict=True)
+        if isinstance(value, str)
+    }
+    return items, splits
+
+
 def write_stories(
     backend: Backend | str,
     items: Sequence[EvalItem] | str | Path,
@@ -508,9 +521,10 @@ def write_stories(
         raise StoryError("concurrency must be >= 1")
     template = load_story_prompt(prompt)
     info: dict[str, Any] = dict(run_info or {})
+    splits: dict[str, str] = {}
     if isinstance(items, str | Path):
         info.setdefault("data", str(items))
-        items = read_items(items)
+        items, splits = _items_and_splits(items)
     selected = list(items)[:limit] if limit is not None else list(items)
     owns_backend = isinstance(backend, str)
     engine = (
@@ -668,6 +682,9 @@ def write_stories(
             readable_share=round(readable / len(answered), 4) if answered else None,
             confirmed_share=round(confirmed / len(answered), 4) if answered else None,
         )
+    for row in rows:  # a story item belongs to its source item's split
+        if (split := splits.get(row["source_id"])) is not None:
+            row["split"] = split
     write_jsonl(out / "stories.jsonl", rows)
     write_jsonl(out / "rejected.jsonl", rejected)
     write_json(out / "report.json", report)
