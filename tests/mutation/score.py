@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only print the names of the mutants to run: unchecked, or timed out",
     )
+    parser.add_argument("--markdown", action="store_true", help="also a per-package table")
     parser.add_argument("--match", default="*", help="with --pending: a glob on mutant names")
     args = parser.parse_args(argv)
     verdicts, seconds = load(args.mutants)
@@ -129,6 +130,25 @@ def main(argv: list[str] | None = None) -> int:
                 f"{key:44}"
                 + "".join(f"{c[k]:>12}" for k in cols)
                 + f"{100 * score:>8.1f}%{times[key]:>9.0f}"
+            )
+    if args.markdown:
+        # "crashed" (segfaults: torch in a forked worker) are no verdict and stay out of the score
+        print(
+            "\n| package | killed | timeout | survived | crashed | equivalent | not checked "
+            "| score |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        total: Counter[str] = Counter()
+        for key in sorted(by_package):
+            total.update(by_package[key])
+        for key, c in [*sorted(by_package.items()), ("total", total)]:
+            alive = c["survived"] + c["no tests"]
+            dead = c["killed"] + c["timeout"]
+            score = f"{100 * dead / (dead + alive):.1f} %" if dead + alive else "-"
+            print(
+                f"| {key.removeprefix('corr2cause.')} | {c['killed']:,} | {c['timeout']:,} | "
+                f"{alive:,} | {c['suspicious']:,} | {c['equivalent']:,} | {c['not checked']:,} "
+                f"| {score} |"
             )
     if args.survivors:
         print("-- survivors without a recorded reason")
