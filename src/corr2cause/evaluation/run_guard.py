@@ -245,12 +245,25 @@ def lock_folder(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     its report's identity itself), so the foreign-file check of :func:`guard_run` does not
     apply. A second live process is refused with :class:`RunLockedError`.
     """
+    out = _folder(out_dir)
+    with _hold(out, "results folder"):
+        yield out
+
+
+def _folder(out_dir: str | os.PathLike[str]) -> Path:
+    """``out_dir`` as a path, refused if it exists and is not a folder."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise RunIdentityError(f"--out {out} exists and is not a folder")
+    return out
+
+
+@contextlib.contextmanager
+def _hold(out: Path, what: str) -> Iterator[None]:
+    """Create ``out`` if missing and hold its lock file (``what`` names it in the refusal)."""
     out.mkdir(parents=True, exist_ok=True)
-    with _flock(out / LOCK_NAME, f"results folder {out}"):
-        yield out
+    with _flock(out / LOCK_NAME, f"{what} {out}"):
+        yield
 
 
 @contextlib.contextmanager
@@ -288,9 +301,7 @@ def guard_run(
     RunFolderError
         The folder holds other files but no run (no ``run.json``) and ``overwrite`` is false.
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise RunIdentityError(f"--out {out} exists and is not a folder")
+    out = _folder(out_dir)
     foreign = foreign_entries(out)
     if foreign and not overwrite:
         shown = ", ".join(foreign[:5]) + (
@@ -301,9 +312,8 @@ def guard_run(
             f"{shown}); choose an empty or new folder, or pass --overwrite to write the run "
             "into it anyway"
         )
-    out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_flock(out / LOCK_NAME, f"run folder {out}"))
+        stack.enter_context(_hold(out, "run folder"))
         if cache_path is not None:
             cache = Path(cache_path).resolve()
             if cache.parent != out.resolve():
