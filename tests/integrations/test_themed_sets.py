@@ -275,3 +275,24 @@ def test_lm_eval_tasks_score_a_themed_set(themed_dir: Path, themed_hf_dir: Path,
     assert budgets["corr2cause_gen"]["max_gen_toks"] == 32
     assert budgets["corr2cause_gen_reasoning"]["until"] == ["\nQuestion:"]
     assert budgets["corr2cause_gen_reasoning"]["max_gen_toks"] == 8192
+
+
+def test_normalized_themed_tables_carry_the_same_commonsense_columns(themed_dir, tmp_path):
+    from corr2cause.dataset.generate import GenerationConfig
+    from corr2cause.dataset.store import generate
+
+    generate(GenerationConfig(nodes=[2, 3, 4], variants=[THEMED], layout="normalized"), tmp_path)
+    assert optional_item_columns(tmp_path / THEMED) == COMMONSENSE
+    source = _source_rows(themed_dir)  # the flat layout's rows: the same items, same names
+    rows = [
+        row
+        for table in iter_item_tables(tmp_path / THEMED)
+        for row in table.select(["id", *COMMONSENSE]).to_pylist()
+    ]
+    assert len(rows) == len(source) == 822
+    for row in rows:
+        mine = source[row["id"]]
+        assert (row["commonsense"], row["commonsense_conflict"]) == (
+            mine["commonsense"],
+            mine["commonsense_conflict"],
+        )

@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -359,11 +359,14 @@ class Dataset:
         variant: str | None = None,
         split: str | None = "all",
         batch_rows: int = 10_000,
+        optional_columns: Sequence[str] = (),
     ) -> Iterator[pa.Table]:
         """Rich item rows as Arrow tables (the generator's item columns, premises joined).
 
         Only for generated data (roots and variant folders) and Parquet/JSONL item tables
-        that carry the generator's columns. ``split`` defaults to every split.
+        that carry the generator's columns. ``split`` defaults to every split. The
+        ``optional_columns`` the item table has (e.g. a themed variant's ``commonsense``) are
+        appended, in that order.
         """
         wanted = self._split(split)
         folder = self.variant_path(variant)
@@ -371,7 +374,7 @@ class Dataset:
             raise StoreError(f"{self.path}: a Hugging Face export, not generated item tables")
         flt = pc.field("split") == wanted if wanted is not None else None
         if _is_normalized(folder):
-            yield from _normalized_tables(folder, flt, batch_rows)
+            yield from _normalized_tables(folder, flt, batch_rows, optional_columns)
             return
         candidates = (
             [self.path]
@@ -383,10 +386,10 @@ class Dataset:
         )
         for path in candidates:
             if path.is_file() and path.suffix == ".parquet":
-                yield from _parquet_tables(path, flt, batch_rows)
+                yield from _parquet_tables(path, flt, batch_rows, optional=optional_columns)
                 return
             if path.is_file() and path.suffix in (".jsonl", ".ndjson", ".json"):
-                table = _jsonl_table(path)
+                table = _jsonl_table(path, optional_columns)
                 if flt is not None:
                     table = table.filter(flt)
                 for start in range(0, table.num_rows, batch_rows):
@@ -640,21 +643,23 @@ def _parts(folder: Path) -> list[Path]:
     return [path for _, _, path in sorted(parts)]
 
 
-def _normalized_tables(folder: Path, flt: Any, batch_rows: int) -> Iterator[pa.Table]:
+def _normalized_tables(
+    folder: Path, flt: Any, batch_rows: int, optional: Sequence[str] = ()
+) -> Iterator[pa.Table]:
     """Item tables of a normalized variant folder, each part joined with its premises part."""
     for part in _parts(folder):
         premises = _read_parquet(folder / "premises" / part.name, ("mec_id", "premise"), flt)
         mec_ids = premises.column("mec_id").cast(pa.string())
         texts = premises.column("premise").cast(pa.string())
         columns = [c for c in ITEM_COLUMNS if c != "premise"]
-        for table in _parquet_tables(part, flt, batch_rows, columns=columns):
+        for table in _parquet_tables(part, flt, batch_rows, columns=columns, optional=optional):
             where = pc.index_in(table.column("mec_id").cast(pa.string()), value_set=mec_ids)
             if where.null_count:
                 raise DatasetFormatError(
                     part, "", f"items whose mec_id is not in premises/{part.name}"
                 )
             table = table.append_column("premise", texts.take(where))
-            yield table.select(list(ITEM_COLUMNS))
+            yield table.select([*ITEM_COLUMNS, *(c for c in optional if c in table.column_names)])
 
 
 def _normalized_rows(folder: Path, split: str | None) -> Iterator[tuple[Path, str, dict[str, Any]]]:
@@ -679,16 +684,24 @@ def _read_parquet(path: Path, columns: tuple[str, ...], flt: Any) -> pa.Table:
 
 
 def _parquet_tables(
-    path: Path, flt: Any, batch_rows: int, *, columns: list[str] | None = None
+    path: Path,
+    flt: Any,
+    batch_rows: int,
+    *,
+    columns: list[str] | None = None,
+    optional: Sequence[str] = (),
 ) -> Iterator[pa.Table]:
+    """Batches of ``columns`` (default the item columns), then the ``optional`` ones present."""
     columns = list(ITEM_COLUMNS) if columns is None else columns
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise DatasetFormatError(path, "", f"cannot read Parquet: {exc}") from None
-    missing = [c for c in columns if c not in parquet.schema_arrow.names]
+    names = parquet.schema_arrow.names
+    missing = [c for c in columns if c not in names]
     if missing:
         raise DatasetFormatError(path, "", f"missing column(s) {', '.join(missing)}")
+    columns = [*columns, *(c for c in optional if c in names and c not in columns)]
     for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
         table = pa.Table.from_batches([batch])
         if flt is not None:
@@ -697,7 +710,7 @@ def _parquet_tables(
             yield table
 
 
-def _jsonl_table(path: Path) -> pa.Table:
+def _jsonl_table(path: Path, optional: Sequence[str] = ()) -> pa.Table:
     import pyarrow.json as pajson
 
     try:
@@ -707,7 +720,8 @@ def _jsonl_table(path: Path) -> pa.Table:
     missing = [c for c in ITEM_COLUMNS if c not in table.column_names]
     if missing:
         raise DatasetFormatError(path, "", f"missing column(s) {', '.join(missing)}")
-    return table.select(list(ITEM_COLUMNS))
+    present = [c for c in optional if c in table.column_names]
+    return table.select([*ITEM_COLUMNS, *present])
 
 
 def _hf_rows(cdir: Path, split: str | None) -> Iterator[tuple[Path, str, dict[str, Any]]]:

@@ -43,7 +43,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corr2cause.dataset.compose import COMMONSENSE_COLUMNS, ITEM_COLUMNS
@@ -167,17 +166,19 @@ def count_item_rows(vdir: str | os.PathLike[str]) -> int:
 
 
 def _item_file(vdir: Path) -> Path | None:
+    """The item table whose columns stand for the variant's (a normalized folder: a part)."""
     for name in ("items.parquet", "items.jsonl"):
         if (vdir / name).is_file():
             return vdir / name
-    return None
+    return next(iter(sorted((vdir / "items").glob("part-*.parquet"))), None)
 
 
 def optional_item_columns(vdir: str | os.PathLike[str]) -> tuple[str, ...]:
     """The :data:`OPTIONAL_ITEM_COLUMNS` that a generated variant folder's item table has.
 
-    Themed variants (``names-medicine``, ...) are written in the flat layout only, so only
-    ``items.parquet`` (its schema) and ``items.jsonl`` (its first row) are looked at.
+    ``items.parquet`` (its schema), ``items.jsonl`` (its first row) or, in the normalized
+    layout, the schema of the first ``items/part-*.parquet`` are looked at (all parts of a
+    variant share one schema).
     """
     path = _item_file(Path(vdir))
     if path is None:
@@ -198,19 +199,6 @@ def optional_item_columns(vdir: str | os.PathLike[str]) -> tuple[str, ...]:
     return tuple(c for c in OPTIONAL_ITEM_COLUMNS if c in names)
 
 
-def _optional_table(path: Path, columns: tuple[str, ...]) -> pa.Table:
-    """``id`` and ``columns`` of a whole item table (small: a few short columns)."""
-    wanted = ["id", *columns]
-    try:
-        if path.suffix == ".parquet":
-            return pq.read_table(path, columns=wanted)
-        import pyarrow.json as pajson
-
-        return pajson.read_json(path).select(wanted)
-    except (pa.ArrowException, OSError, KeyError) as exc:
-        raise StoreError(f"{path}: cannot read the columns {', '.join(columns)}: {exc}") from None
-
-
 def iter_item_tables(
     vdir: str | os.PathLike[str], *, batch_rows: int = 10_000
 ) -> Iterator[pa.Table]:
@@ -218,25 +206,8 @@ def iter_item_tables(
 
     Every table has the columns :data:`ITEM_TABLE_COLUMNS` (some dictionary-encoded), in the
     generator's row order (see :meth:`corr2cause.dataset.store.Dataset.tables`), followed by
-    the :data:`OPTIONAL_ITEM_COLUMNS` the variant has (:func:`optional_item_columns`), joined
-    row by row and checked on ``id``.
+    the :data:`OPTIONAL_ITEM_COLUMNS` the variant has (:func:`optional_item_columns`).
     """
-    vdir = Path(vdir)
-    tables = open_dataset(vdir).tables(split="all", batch_rows=batch_rows)
-    extra = optional_item_columns(vdir)
-    path = _item_file(vdir)
-    if not extra or path is None:
-        yield from tables
-        return
-    side = _optional_table(path, extra)
-    offset = 0
-    for table in tables:
-        part = side.slice(offset, table.num_rows)
-        offset += table.num_rows
-        ids = table.column("id").cast(pa.string())
-        same = pc.all(pc.equal(ids, part.column("id").cast(pa.string()))).as_py()
-        if part.num_rows != table.num_rows or same is False:
-            raise StoreError(f"{path}: the {', '.join(extra)} rows do not line up with the items")
-        for name in extra:
-            table = table.append_column(name, part.column(name))
-        yield table
+    return open_dataset(Path(vdir)).tables(
+        split="all", batch_rows=batch_rows, optional_columns=optional_item_columns(vdir)
+    )
