@@ -296,3 +296,12 @@ def test_normalized_themed_tables_carry_the_same_commonsense_columns(themed_dir,
             mine["commonsense"],
             mine["commonsense_conflict"],
         )
+
+
+def test_read_commonsense_reads_a_normalized_themed_variant(themed_dir, tmp_path):
+    from corr2cause.dataset.generate import GenerationConfig
+    from corr2cause.dataset.store import generate
+
+    generate(GenerationConfig(nodes=[2, 3, 4], variants=[THEMED], layout="normalized"), tmp_path)
+    flat = read_commonsense(themed_dir / THEMED, split="test")
+    assert flat and read_commonsense(tmp_path / THEMED, split="test") == flat

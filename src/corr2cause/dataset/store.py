@@ -644,9 +644,12 @@ def _parts(folder: Path) -> list[Path]:
 
 
 def _normalized_tables(
-    folder: Path, flt: Any, batch_rows: int, optional: Sequence[str] = ()
+    folder: Path, flt: Any, batch_rows: int, optional: Sequence[str] | None = ()
 ) -> Iterator[pa.Table]:
-    """Item tables of a normalized variant folder, each part joined with its premises part."""
+    """Item tables of a normalized variant folder, each part joined with its premises part.
+
+    The item columns, then the ``optional`` ones a part has (``None``: every other column).
+    """
     for part in _parts(folder):
         premises = _read_parquet(folder / "premises" / part.name, ("mec_id", "premise"), flt)
         mec_ids = premises.column("mec_id").cast(pa.string())
@@ -659,13 +662,16 @@ def _normalized_tables(
                     part, "", f"items whose mec_id is not in premises/{part.name}"
                 )
             table = table.append_column("premise", texts.take(where))
-            yield table.select([*ITEM_COLUMNS, *(c for c in optional if c in table.column_names)])
+            extra = [c for c in table.column_names if c not in ITEM_COLUMNS]
+            if optional is not None:
+                extra = [c for c in optional if c in extra]
+            yield table.select([*ITEM_COLUMNS, *extra])
 
 
 def _normalized_rows(folder: Path, split: str | None) -> Iterator[tuple[Path, str, dict[str, Any]]]:
     flt = pc.field("split") == split if split is not None else None
     number = 0
-    for table in _normalized_tables(folder, flt, 50_000):
+    for table in _normalized_tables(folder, flt, 50_000, None):  # whole rows, as flat files
         for row in table.to_pylist():
             yield folder / "items", f"item row {number}", row
             number += 1
@@ -689,9 +695,10 @@ def _parquet_tables(
     batch_rows: int,
     *,
     columns: list[str] | None = None,
-    optional: Sequence[str] = (),
+    optional: Sequence[str] | None = (),
 ) -> Iterator[pa.Table]:
-    """Batches of ``columns`` (default the item columns), then the ``optional`` ones present."""
+    """Batches of ``columns`` (default the item columns), then the ``optional`` ones present
+    (``None``: every other column of the file)."""
     columns = list(ITEM_COLUMNS) if columns is None else columns
     try:
         parquet = pq.ParquetFile(path)
@@ -701,7 +708,8 @@ def _parquet_tables(
     missing = [c for c in columns if c not in names]
     if missing:
         raise DatasetFormatError(path, "", f"missing column(s) {', '.join(missing)}")
-    columns = [*columns, *(c for c in optional if c in names and c not in columns)]
+    wanted = names if optional is None else optional
+    columns = [*columns, *(c for c in wanted if c in names and c not in columns)]
     for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
         table = pa.Table.from_batches([batch])
         if flt is not None:
