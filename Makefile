@@ -39,7 +39,7 @@ MUTANTS ?= corr2cause.*
 JOBS ?= 2
 NICE ?= 10
 MUTMUT_ENV = CORR2CAUSE_OFFICIAL_TEST="$${CORR2CAUSE_OFFICIAL_TEST:-$(abspath ..)/shared/reference/official_test.csv}" \
-	PYTHONPATH="$(abspath mutants/src)"
+	PYTHONPATH="$(abspath mutants/src)" PATH="$(abspath $(BIN)):$$PATH"
 mutation: setup
 	$(BIN)/python -m pip install --quiet -e ".[mutation]"
 	# generate the mutants and trace the tests once (mutmut keeps both in mutants/)
