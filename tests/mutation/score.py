@@ -13,7 +13,8 @@ last column, *test s*, adds up the seconds the checked mutants' tests ran (mutmu
 
 Usage::
 
-    python tests/mutation/score.py [--survivors | --pending] [--markdown] [--match GLOB] [MUTANTS_DIR]
+    python tests/mutation/score.py [--survivors | --pending] [--markdown] [--match GLOB]
+                                     [MUTANTS_DIR]
 """
 
 from __future__ import annotations
