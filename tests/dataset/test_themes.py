@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import zlib
 from math import comb
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from corr2cause.causal.relations import RELATIONS
 from corr2cause.dataset.compose import (
     VARIANTS,
     class_columns,
     hypothesis_table,
     item_columns,
+    swap_forms,
     theme_variant,
 )
 from corr2cause.dataset.generate import GenerationConfig, generate_dataset
@@ -21,9 +25,13 @@ from corr2cause.dataset.themes import (
     ThemeError,
     assign_names,
     builtin_themes,
+    commonsense,
+    commonsense_conflict,
     load_theme,
     parse_theme,
 )
+from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
+from corr2cause.graphs.dag import pairs
 from corr2cause.solver import Solver, parse_hypothesis, parse_premise
 
 THEMES = tuple(builtin_themes())
@@ -96,6 +104,60 @@ def test_assignment_is_seeded_per_class_and_distinct():
     other_seed = [assign_names(medicine, m, 6, seed=1) for m in draws]
     assert other_seed != list(draws.values())
     assert assign_names(load_theme("symbols"), "n5-m0000003", 5, seed=9) == list("ABCDE")
+
+
+def _reference_names(theme, mec_id, n, seed):
+    """The documented draw, one generator per class: the names the released data carries."""
+    if theme.assignment == "in order":
+        return list(theme.names[:n])
+    key = [seed, n, zlib.crc32(theme.name.encode()), zlib.crc32(mec_id.encode()), 0x7E3E]
+    picks = np.random.default_rng(key).choice(len(theme.names), size=n, replace=False)
+    return [theme.names[int(k)] for k in picks]
+
+
+def _reference_items(data, theme, labels, seed):
+    """Premise, names, hypotheses and commonsense columns of one class, item by item."""
+    names = _reference_names(theme, data.mec_id, data.n, seed)
+    forms = swap_forms(data.mec_id, data.n, seed=seed)
+    out = {c: [] for c in ("hypothesis", "node_i", "node_j", "commonsense")}
+    out["commonsense_conflict"] = []
+    t = 0
+    for p, (i, j) in enumerate(pairs(data.n)):
+        a, b = names[i], names[j]
+        for r, rel in enumerate(RELATIONS):
+            out["hypothesis"].append(verbalize_hypothesis(rel, a, b, form=int(forms[p, r])))
+            out["node_i"].append(a)
+            out["node_j"].append(b)
+            value = commonsense(theme, rel, a, b)
+            out["commonsense"].append(value)
+            out["commonsense_conflict"].append(commonsense_conflict(value, labels[t]))
+            t += 1
+    out["premise"] = [verbalize_premise(data.statements, names)] * len(labels)
+    return out
+
+
+@pytest.mark.parametrize("theme_name", THEMES)
+def test_fast_naming_equals_the_item_by_item_reference(theme_name, classes_2_to_6):
+    # class_columns looks names' sentences up per pair (NamedPairs) and fills the columns in
+    # one pass; the reference writes every item on its own. Every class of N = 2..5, every
+    # 9th of N = 6; the names of every class. Two seeds: the draw and the swap forms move.
+    variant = VARIANTS[f"names-{theme_name}"]
+    theme = variant.theme
+    for seed in (0, 7):
+        for n in range(2, 7):
+            table = hypothesis_table(n, variant)
+            letters = hypothesis_table(n, VARIANTS["original"])
+            for k, data in enumerate(classes_2_to_6[n]):
+                names = variant.class_names(data.mec_id, n, seed=seed)
+                assert names == _reference_names(theme, data.mec_id, n, seed)
+                if n == 6 and k % 9:
+                    continue
+                cols = class_columns(data, variant, table, split="dev", seed=seed)
+                plain = class_columns(data, VARIANTS["original"], letters, split="dev", seed=seed)
+                labels = plain["label"]
+                assert cols["label"] == labels
+                for column, expected in _reference_items(data, theme, labels, seed).items():
+                    assert cols[column] == expected, (theme_name, data.mec_id, column)
 
 
 def _solve_and_compare(data, variant, letters_table, table, solver, seed=0):
