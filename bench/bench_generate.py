@@ -11,6 +11,7 @@ CPU time (issue 15; target <= 20 %).
 
 Usage: python bench/bench_generate.py [--out DIR] [--variants original,paraphrase,refactor]
        python bench/bench_generate.py --names medicine,nonsense [--repeat 3]
+           [--formats csv,parquet,csv+parquet]
 """
 
 from __future__ import annotations
@@ -60,7 +61,11 @@ def baseline_csv(out: Path, classes_by_n: dict) -> int:
 NAMES_FORMATS: tuple[tuple[str, ...], ...] = (("csv",), ("parquet",), ("csv", "parquet"))
 
 
-def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
+def bench_names(
+    themes: list[str],
+    repeat: int,
+    format_sets: tuple[tuple[str, ...], ...] = NAMES_FORMATS,
+) -> dict[str, dict[str, float]]:
     """Overhead of real names: ``original`` against ``names-THEME`` per output format.
 
     Every (format, variant) pair is timed ``repeat`` times, interleaved, on the same
@@ -74,7 +79,7 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
     try:
         classes_by_n = {n: build_classes(n) for n in range(2, 7)}
         for _ in range(repeat):
-            for formats in NAMES_FORMATS:
+            for formats in format_sets:
                 for variant in variants:
                     out = tmp / variant
                     t0, c0 = time.perf_counter(), time.process_time()
@@ -93,19 +98,21 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
                     entry["wall"] = min(entry.get("wall", wall), wall)
                     entry["cpu"] = min(entry.get("cpu", cpu), cpu)
                     entry["bytes"] = size
+        with_csv = ("csv",) in format_sets
         floor = {
             v: _bytes_floor(
                 tmp / "floor.bin",
                 best[f"csv/{v}"]["bytes"] - best["csv/original"]["bytes"],
                 repeat,
             )
-            for v in variants[1:]
+            for v in (variants[1:] if with_csv else [])
         }
+        rates = _byte_rates(tmp / "rate.bin", repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"N = 2..6, best of {repeat}; overhead = named / letters - 1 (target <= 20 %)")
     print(f"{'format':12s} {'variant':18s} {'wall':>7s} {'cpu':>7s} {'written':>9s}  overhead")
-    for formats in NAMES_FORMATS:
+    for formats in format_sets:
         fmt = "+".join(formats)
         base = best[f"{fmt}/original"]
         for variant in variants:
@@ -121,12 +128,53 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
                 f"{e['bytes'] / 1e6:7.1f}MB  {over}"
             )
     print(
+        f"this machine: sha256 {rates['sha256']:.0f} MB/s, write {rates['write']:.0f} MB/s, "
+        f"join {rates['join']:.0f} MB/s (best of {repeat}, 256 MB)"
+    )
+    if not with_csv:
+        return best
+    for variant in variants:
+        e = best[f"csv/{variant}"]
+        print(
+            f"  csv writer {variant:18s} {e['bytes'] / 1e6:7.1f} MB in {e['wall']:5.2f}s: "
+            f"{e['bytes'] / 1e6 / e['wall']:5.0f} MB/s"
+        )
+    print(
         "floor: hashing (sha256) and writing only the extra CSV bytes of the named variant, "
         "which the official format's repeated premise makes unavoidable:"
     )
     for variant, (wall, cpu) in floor.items():
         extra = best[f"csv/{variant}"]["bytes"] - best["csv/original"]["bytes"]
-        print(f"  {variant:18s} {extra / 1e6:7.1f} MB more: {wall:5.2f}s wall, {cpu:5.2f}s cpu")
+        base = best["csv/original"]
+        print(
+            f"  {variant:18s} {extra / 1e6:7.1f} MB more: {wall:5.2f}s wall, {cpu:5.2f}s cpu "
+            f"(= {100 * wall / base['wall']:4.1f} % / {100 * cpu / base['cpu']:4.1f} % of letters)"
+        )
+    return best
+
+
+def _byte_rates(path: Path, repeat: int, size: int = 1 << 28) -> dict[str, float]:
+    """Best MB/s of sha256, of writing to ``path`` and of ``b"".join`` of 4 kB pieces."""
+    block = bytes(range(256)) * (1 << 15)
+    blocks = size // len(block)
+    pieces = [block[k : k + 4096] for k in range(0, len(block), 4096)]
+    best = {"sha256": 0.0, "write": 0.0, "join": 0.0}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        sha = hashlib.sha256()
+        for _ in range(blocks):
+            sha.update(block)
+        t1 = time.perf_counter()
+        with open(path, "wb") as fh:
+            for _ in range(blocks):
+                fh.write(block)
+        t2 = time.perf_counter()
+        for _ in range(blocks):
+            b"".join(pieces)
+        t3 = time.perf_counter()
+        path.unlink()
+        for key, dt in (("sha256", t1 - t0), ("write", t2 - t1), ("join", t3 - t2)):
+            best[key] = max(best[key], size / 1e6 / dt)
     return best
 
 
@@ -159,9 +207,15 @@ def main() -> None:
         "--names", default=None, help="time names-THEME (comma-separated) against letters"
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--formats",
+        default="csv,parquet,csv+parquet",
+        help="with --names: output formats to time (csv, parquet, csv+parquet)",
+    )
     args = parser.parse_args()
     if args.names:
-        bench_names(args.names.split(","), args.repeat)
+        format_sets = tuple(tuple(f.split("+")) for f in args.formats.split(","))
+        bench_names(args.names.split(","), args.repeat, format_sets)
         return
     tmp = Path(tempfile.mkdtemp(prefix="c2c-bench-"))
     out = args.out or tmp / "data"

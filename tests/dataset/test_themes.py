@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corr2cause.causal.relations import RELATIONS
+from corr2cause.dataset import themes as themes_module
 from corr2cause.dataset.compose import (
     VARIANTS,
     class_columns,
@@ -24,6 +25,7 @@ from corr2cause.dataset.templates import name_problem
 from corr2cause.dataset.themes import (
     ThemeError,
     assign_names,
+    assign_names_many,
     builtin_themes,
     commonsense,
     commonsense_conflict,
@@ -138,26 +140,71 @@ def _reference_items(data, theme, labels, seed):
 
 @pytest.mark.parametrize("theme_name", THEMES)
 def test_fast_naming_equals_the_item_by_item_reference(theme_name, classes_2_to_6):
-    # class_columns looks names' sentences up per pair (NamedPairs) and fills the columns in
-    # one pass; the reference writes every item on its own. Every class of N = 2..5, every
-    # 9th of N = 6; the names of every class. Two seeds: the draw and the swap forms move.
+    # The writers draw the names of all classes of an N at once (assign_names_many replays
+    # NumPy's draw on arrays) and class_columns looks names' sentences up per pair
+    # (NamedPairs); the reference draws one class at a time and writes every item on its
+    # own. The names of every class; the items of every class of N = 2..5 and every 9th of
+    # N = 6. Three seeds (one above 2**32): the draw and the swap forms move.
     variant = VARIANTS[f"names-{theme_name}"]
     theme = variant.theme
-    for seed in (0, 7):
+    for seed in (0, 7, 2**32 + 3):
         for n in range(2, 7):
             table = hypothesis_table(n, variant)
             letters = hypothesis_table(n, VARIANTS["original"])
+            many = variant.class_names_many([c.mec_id for c in classes_2_to_6[n]], n, seed=seed)
             for k, data in enumerate(classes_2_to_6[n]):
-                names = variant.class_names(data.mec_id, n, seed=seed)
-                assert names == _reference_names(theme, data.mec_id, n, seed)
-                if n == 6 and k % 9:
+                names = _reference_names(theme, data.mec_id, n, seed)
+                assert many[k] == names, (theme_name, data.mec_id, seed)
+                if (n == 6 and k % 9) or seed > 7:
                     continue
-                cols = class_columns(data, variant, table, split="dev", seed=seed)
+                cols = class_columns(data, variant, table, split="dev", seed=seed, names=many[k])
                 plain = class_columns(data, VARIANTS["original"], letters, split="dev", seed=seed)
                 labels = plain["label"]
                 assert cols["label"] == labels
                 for column, expected in _reference_items(data, theme, labels, seed).items():
                     assert cols[column] == expected, (theme_name, data.mec_id, column)
+
+
+@pytest.mark.parametrize("size", [2, 3, 7, 26, 300])
+def test_array_draw_equals_numpy_choice(size):
+    # every n up to the population, n == size included (its last Floyd bound is 0: no draw)
+    rows = 64
+    for n in range(1, min(size, 9) + 1):
+        entropy = [
+            np.arange(rows, dtype=np.uint32) * np.uint32(2654435761),
+            np.full(rows, n, dtype=np.uint32),
+            np.full(rows, 2**32 - 1, dtype=np.uint32),
+        ]
+        picks, decided = themes_module._seeded_choices(entropy, size, n)
+        for r in range(rows):
+            key = [r * 2654435761 % 2**32, n, 2**32 - 1]
+            expected = np.random.default_rng(key).choice(size, size=n, replace=False)
+            assert decided[r] and picks[r].tolist() == expected.tolist(), (size, n, r)
+
+
+def test_array_draw_falls_back_to_one_class_at_a_time(monkeypatch):
+    medicine = load_theme("medicine")
+    ids = [f"n4-m{k:07d}" for k in range(30)]
+    expected = [assign_names(medicine, m, 4, seed=2) for m in ids]
+    real = themes_module._seeded_choices
+
+    def undecided(entropy, size, n):  # rows 3 and 17 "rejected" a draw: their picks are junk
+        picks, decided = real(entropy, size, n)
+        picks[[3, 17]] = np.arange(n)[::-1]
+        decided[[3, 17]] = False
+        return picks, decided
+
+    monkeypatch.setattr(themes_module, "_seeded_choices", undecided)
+    assert assign_names_many(medicine, ids, 4, seed=2) == expected
+
+    def changed(entropy, size, n):  # a NumPy whose choice() draws differently
+        picks, decided = real(entropy, size, n)
+        return (picks + 1) % size, decided
+
+    monkeypatch.setattr(themes_module, "_seeded_choices", changed)
+    assert assign_names_many(medicine, ids, 4, seed=2) == expected
+    with pytest.raises(ThemeError, match="has 26 names; 27 variables need more"):
+        assign_names_many(medicine, ids, 27, seed=0)
 
 
 def _solve_and_compare(data, variant, letters_table, table, solver, seed=0):

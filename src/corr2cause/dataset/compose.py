@@ -37,6 +37,7 @@ from corr2cause.dataset.themes import (
     Theme,
     ThemeError,
     assign_names,
+    assign_names_many,
     builtin_themes,
     commonsense,
     commonsense_columns,
@@ -94,6 +95,12 @@ class Variant:
         if self.theme is None:
             return self.names(n)
         return assign_names(self.theme, mec_id, n, seed=seed)
+
+    def class_names_many(self, mec_ids: Sequence[str], n: int, *, seed: int) -> list[list[str]]:
+        """:meth:`class_names` of many classes on ``n`` nodes, drawn together (same names)."""
+        if self.theme is None:
+            return [self.names(n)] * len(mec_ids)
+        return assign_names_many(self.theme, mec_ids, n, seed=seed)
 
 
 THEME_VARIANT_PREFIX = "names-"
@@ -464,12 +471,18 @@ def class_columns(
     split: str,
     seed: int,
     premise_style: str = "full",
+    names: Sequence[str] | None = None,
 ) -> dict[str, list[Any]]:
-    """The items of one class as column lists (order: pair, then relation)."""
+    """The items of one class as column lists (order: pair, then relation).
+
+    ``names`` are the class's variable names when the caller drew them already
+    (:meth:`Variant.class_names_many`); by default :meth:`Variant.class_names`.
+    """
     if variant.relabel:
         data = relabel_class(data, relabel_permutation(data.mec_id, data.n, seed=seed))
     forms = swap_forms(data.mec_id, data.n, seed=seed)
-    names = variant.class_names(data.mec_id, data.n, seed=seed)
+    if names is None:
+        names = variant.class_names(data.mec_id, data.n, seed=seed)
     premise = data.premise(names, style=premise_style)
     # a themed class looks its names' sentences up pair by pair (NamedPairs)
     named = None
