@@ -19,14 +19,28 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from corr2cause.dataset.compose import VARIANTS, build_classes, class_columns, hypothesis_table
-from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corr2cause.dataset.compose import (
+    VARIANTS,
+    build_classes,
+    class_columns,
+    hypothesis_table,
+)
+from corr2cause.dataset.generate import (
+    ITEMS_SCHEMA,
+    GenerationConfig,
+    _dictionary_array,
+    generate_dataset,
+)
 from corr2cause.dataset.splits import assign_splits
 
 
@@ -58,7 +72,11 @@ def baseline_csv(out: Path, classes_by_n: dict) -> int:
     return rows
 
 
-NAMES_FORMATS: tuple[tuple[str, ...], ...] = (("csv",), ("parquet",), ("csv", "parquet"))
+NAMES_FORMATS: tuple[tuple[str, ...], ...] = (
+    ("csv",),
+    ("parquet",),
+    ("csv", "parquet"),
+)
 
 
 def bench_names(
@@ -86,7 +104,9 @@ def bench_names(
                     generate_dataset(
                         out,
                         GenerationConfig(
-                            nodes=[2, 3, 4, 5, 6], variants=[variant], formats=list(formats)
+                            nodes=[2, 3, 4, 5, 6],
+                            variants=[variant],
+                            formats=list(formats),
                         ),
                         classes_by_n=classes_by_n,
                         overwrite=True,
@@ -108,6 +128,11 @@ def bench_names(
             for v in (variants[1:] if with_csv else [])
         }
         rates = _byte_rates(tmp / "rate.bin", repeat)
+        premise_cost = (
+            {v: _premise_parquet(classes_by_n, v, repeat) for v in variants}
+            if any("parquet" in f for f in format_sets)
+            else {}
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"N = 2..6, best of {repeat}; overhead = named / letters - 1 (target <= 20 %)")
@@ -128,16 +153,27 @@ def bench_names(
                 f"{e['bytes'] / 1e6:7.1f}MB  {over}"
             )
     print(
-        f"this machine: sha256 {rates['sha256']:.0f} MB/s, write {rates['write']:.0f} MB/s, "
-        f"join {rates['join']:.0f} MB/s (best of {repeat}, 256 MB)"
+        f"this machine, per CPU second: sha256 {rates['sha256']:.0f} MB/s, write "
+        f"{rates['write']:.0f} MB/s, join {rates['join']:.0f} MB/s (best of {repeat}, 256 MB)"
     )
+    if premise_cost:
+        print(
+            "Parquet floor: encoding only the premise column (dictionary pages of the distinct "
+            "premises, zstd), which the names lengthen:"
+        )
+        for variant, (cpu, size) in premise_cost.items():
+            more = cpu - premise_cost["original"][0]
+            base = best["parquet/original"]["cpu"] if ("parquet",) in format_sets else 0.0
+            share = f" (+{100 * more / base:4.1f} % of letters)" if base and more > 0 else ""
+            print(f"  {variant:18s} premises {size / 1e6:6.1f} MB: {cpu:5.2f}s cpu{share}")
     if not with_csv:
         return best
     for variant in variants:
         e = best[f"csv/{variant}"]
         print(
             f"  csv writer {variant:18s} {e['bytes'] / 1e6:7.1f} MB in {e['wall']:5.2f}s: "
-            f"{e['bytes'] / 1e6 / e['wall']:5.0f} MB/s"
+            f"{e['bytes'] / 1e6 / e['wall']:5.0f} MB/s wall, "
+            f"{e['bytes'] / 1e6 / e['cpu']:5.0f} MB/s cpu"
         )
     print(
         "floor: hashing (sha256) and writing only the extra CSV bytes of the named variant, "
@@ -153,28 +189,54 @@ def bench_names(
     return best
 
 
+def _premise_parquet(classes_by_n: dict, vname: str, repeat: int) -> tuple[float, int]:
+    """Best CPU time to write only the ``premise`` column of ``vname`` as generate does.
+
+    Same rows (one premise per item), the same 20,000-item chunks as row groups, the same
+    dictionary type and zstd; returns the time and the bytes of the distinct premises.
+    """
+    variant = VARIANTS[vname]
+    premises: list[str] = []
+    for n, classes in classes_by_n.items():
+        for c in classes:
+            text = c.premise(variant.class_names(c.mec_id, n, seed=0))
+            premises += [text] * c.num_items
+    distinct = sum(len(p.encode()) for p in dict.fromkeys(premises))
+    schema = pa.schema([ITEMS_SCHEMA.field("premise")])
+    best = float("inf")
+    for _ in range(repeat):
+        c0 = time.process_time()
+        writer = pq.ParquetWriter(io.BytesIO(), schema, compression="zstd")
+        for k in range(0, len(premises), 20_000):
+            chunk = _dictionary_array(premises[k : k + 20_000])
+            writer.write_table(pa.Table.from_arrays([chunk], schema=schema), row_group_size=1 << 20)
+        writer.close()
+        best = min(best, time.process_time() - c0)
+    return best, distinct
+
+
 def _byte_rates(path: Path, repeat: int, size: int = 1 << 28) -> dict[str, float]:
-    """Best MB/s of sha256, of writing to ``path`` and of ``b"".join`` of 4 kB pieces."""
+    """Best MB per CPU second of sha256, of writing to ``path``, of ``b"".join`` (4 kB pieces)."""
     block = bytes(range(256)) * (1 << 15)
     blocks = size // len(block)
     pieces = [block[k : k + 4096] for k in range(0, len(block), 4096)]
     best = {"sha256": 0.0, "write": 0.0, "join": 0.0}
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         sha = hashlib.sha256()
         for _ in range(blocks):
             sha.update(block)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         with open(path, "wb") as fh:
             for _ in range(blocks):
                 fh.write(block)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         for _ in range(blocks):
             b"".join(pieces)
-        t3 = time.perf_counter()
+        t3 = time.process_time()
         path.unlink()
         for key, dt in (("sha256", t1 - t0), ("write", t2 - t1), ("join", t3 - t2)):
-            best[key] = max(best[key], size / 1e6 / dt)
+            best[key] = max(best[key], size / 1e6 / max(dt, 1e-9))
     return best
 
 
@@ -204,7 +266,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--variants", default="original,paraphrase,refactor")
     parser.add_argument(
-        "--names", default=None, help="time names-THEME (comma-separated) against letters"
+        "--names",
+        default=None,
+        help="time names-THEME (comma-separated) against letters",
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
