@@ -11,6 +11,7 @@ CPU time (issue 15; target <= 20 %).
 
 Usage: python bench/bench_generate.py [--out DIR] [--variants original,paraphrase,refactor]
        python bench/bench_generate.py --names medicine,nonsense [--repeat 3]
+           [--formats csv,parquet,csv+parquet]
 """
 
 from __future__ import annotations
@@ -18,14 +19,28 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from corr2cause.dataset.compose import VARIANTS, build_classes, class_columns, hypothesis_table
-from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corr2cause.dataset.compose import (
+    VARIANTS,
+    build_classes,
+    class_columns,
+    hypothesis_table,
+)
+from corr2cause.dataset.generate import (
+    ITEMS_SCHEMA,
+    GenerationConfig,
+    _dictionary_array,
+    generate_dataset,
+)
 from corr2cause.dataset.splits import assign_splits
 
 
@@ -57,10 +72,18 @@ def baseline_csv(out: Path, classes_by_n: dict) -> int:
     return rows
 
 
-NAMES_FORMATS: tuple[tuple[str, ...], ...] = (("csv",), ("parquet",), ("csv", "parquet"))
+NAMES_FORMATS: tuple[tuple[str, ...], ...] = (
+    ("csv",),
+    ("parquet",),
+    ("csv", "parquet"),
+)
 
 
-def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
+def bench_names(
+    themes: list[str],
+    repeat: int,
+    format_sets: tuple[tuple[str, ...], ...] = NAMES_FORMATS,
+) -> dict[str, dict[str, float]]:
     """Overhead of real names: ``original`` against ``names-THEME`` per output format.
 
     Every (format, variant) pair is timed ``repeat`` times, interleaved, on the same
@@ -74,14 +97,16 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
     try:
         classes_by_n = {n: build_classes(n) for n in range(2, 7)}
         for _ in range(repeat):
-            for formats in NAMES_FORMATS:
+            for formats in format_sets:
                 for variant in variants:
                     out = tmp / variant
                     t0, c0 = time.perf_counter(), time.process_time()
                     generate_dataset(
                         out,
                         GenerationConfig(
-                            nodes=[2, 3, 4, 5, 6], variants=[variant], formats=list(formats)
+                            nodes=[2, 3, 4, 5, 6],
+                            variants=[variant],
+                            formats=list(formats),
                         ),
                         classes_by_n=classes_by_n,
                         overwrite=True,
@@ -93,19 +118,26 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
                     entry["wall"] = min(entry.get("wall", wall), wall)
                     entry["cpu"] = min(entry.get("cpu", cpu), cpu)
                     entry["bytes"] = size
+        with_csv = ("csv",) in format_sets
         floor = {
             v: _bytes_floor(
                 tmp / "floor.bin",
                 best[f"csv/{v}"]["bytes"] - best["csv/original"]["bytes"],
                 repeat,
             )
-            for v in variants[1:]
+            for v in (variants[1:] if with_csv else [])
         }
+        rates = _byte_rates(tmp / "rate.bin", repeat)
+        premise_cost = (
+            {v: _premise_parquet(classes_by_n, v, repeat) for v in variants}
+            if any("parquet" in f for f in format_sets)
+            else {}
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"N = 2..6, best of {repeat}; overhead = named / letters - 1 (target <= 20 %)")
     print(f"{'format':12s} {'variant':18s} {'wall':>7s} {'cpu':>7s} {'written':>9s}  overhead")
-    for formats in NAMES_FORMATS:
+    for formats in format_sets:
         fmt = "+".join(formats)
         base = best[f"{fmt}/original"]
         for variant in variants:
@@ -121,12 +153,90 @@ def bench_names(themes: list[str], repeat: int) -> dict[str, dict[str, float]]:
                 f"{e['bytes'] / 1e6:7.1f}MB  {over}"
             )
     print(
+        f"this machine, per CPU second: sha256 {rates['sha256']:.0f} MB/s, write "
+        f"{rates['write']:.0f} MB/s, join {rates['join']:.0f} MB/s (best of {repeat}, 256 MB)"
+    )
+    if premise_cost:
+        print(
+            "Parquet floor: encoding only the premise column (dictionary pages of the distinct "
+            "premises, zstd), which the names lengthen:"
+        )
+        for variant, (cpu, size) in premise_cost.items():
+            more = cpu - premise_cost["original"][0]
+            base = best["parquet/original"]["cpu"] if ("parquet",) in format_sets else 0.0
+            share = f" (+{100 * more / base:4.1f} % of letters)" if base and more > 0 else ""
+            print(f"  {variant:18s} premises {size / 1e6:6.1f} MB: {cpu:5.2f}s cpu{share}")
+    if not with_csv:
+        return best
+    for variant in variants:
+        e = best[f"csv/{variant}"]
+        print(
+            f"  csv writer {variant:18s} {e['bytes'] / 1e6:7.1f} MB in {e['wall']:5.2f}s: "
+            f"{e['bytes'] / 1e6 / e['wall']:5.0f} MB/s wall, "
+            f"{e['bytes'] / 1e6 / e['cpu']:5.0f} MB/s cpu"
+        )
+    print(
         "floor: hashing (sha256) and writing only the extra CSV bytes of the named variant, "
         "which the official format's repeated premise makes unavoidable:"
     )
     for variant, (wall, cpu) in floor.items():
         extra = best[f"csv/{variant}"]["bytes"] - best["csv/original"]["bytes"]
-        print(f"  {variant:18s} {extra / 1e6:7.1f} MB more: {wall:5.2f}s wall, {cpu:5.2f}s cpu")
+        base = best["csv/original"]
+        print(
+            f"  {variant:18s} {extra / 1e6:7.1f} MB more: {wall:5.2f}s wall, {cpu:5.2f}s cpu "
+            f"(= {100 * wall / base['wall']:4.1f} % / {100 * cpu / base['cpu']:4.1f} % of letters)"
+        )
+    return best
+
+
+def _premise_parquet(classes_by_n: dict, vname: str, repeat: int) -> tuple[float, int]:
+    """Best CPU time to write only the ``premise`` column of ``vname`` as generate does.
+
+    Same rows (one premise per item), the same 20,000-item chunks as row groups, the same
+    dictionary type and zstd; returns the time and the bytes of the distinct premises.
+    """
+    variant = VARIANTS[vname]
+    premises: list[str] = []
+    for n, classes in classes_by_n.items():
+        for c in classes:
+            text = c.premise(variant.class_names(c.mec_id, n, seed=0))
+            premises += [text] * c.num_items
+    distinct = sum(len(p.encode()) for p in dict.fromkeys(premises))
+    schema = pa.schema([ITEMS_SCHEMA.field("premise")])
+    best = float("inf")
+    for _ in range(repeat):
+        c0 = time.process_time()
+        writer = pq.ParquetWriter(io.BytesIO(), schema, compression="zstd")
+        for k in range(0, len(premises), 20_000):
+            chunk = _dictionary_array(premises[k : k + 20_000])
+            writer.write_table(pa.Table.from_arrays([chunk], schema=schema), row_group_size=1 << 20)
+        writer.close()
+        best = min(best, time.process_time() - c0)
+    return best, distinct
+
+
+def _byte_rates(path: Path, repeat: int, size: int = 1 << 28) -> dict[str, float]:
+    """Best MB per CPU second of sha256, of writing to ``path``, of ``b"".join`` (4 kB pieces)."""
+    block = bytes(range(256)) * (1 << 15)
+    blocks = size // len(block)
+    pieces = [block[k : k + 4096] for k in range(0, len(block), 4096)]
+    best = {"sha256": 0.0, "write": 0.0, "join": 0.0}
+    for _ in range(repeat):
+        t0 = time.process_time()
+        sha = hashlib.sha256()
+        for _ in range(blocks):
+            sha.update(block)
+        t1 = time.process_time()
+        with open(path, "wb") as fh:
+            for _ in range(blocks):
+                fh.write(block)
+        t2 = time.process_time()
+        for _ in range(blocks):
+            b"".join(pieces)
+        t3 = time.process_time()
+        path.unlink()
+        for key, dt in (("sha256", t1 - t0), ("write", t2 - t1), ("join", t3 - t2)):
+            best[key] = max(best[key], size / 1e6 / max(dt, 1e-9))
     return best
 
 
@@ -156,12 +266,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--variants", default="original,paraphrase,refactor")
     parser.add_argument(
-        "--names", default=None, help="time names-THEME (comma-separated) against letters"
+        "--names",
+        default=None,
+        help="time names-THEME (comma-separated) against letters",
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--formats",
+        default="csv,parquet,csv+parquet",
+        help="with --names: output formats to time (csv, parquet, csv+parquet)",
+    )
     args = parser.parse_args()
     if args.names:
-        bench_names(args.names.split(","), args.repeat)
+        format_sets = tuple(tuple(f.split("+")) for f in args.formats.split(","))
+        bench_names(args.names.split(","), args.repeat, format_sets)
         return
     tmp = Path(tempfile.mkdtemp(prefix="c2c-bench-"))
     out = args.out or tmp / "data"

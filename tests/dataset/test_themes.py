@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import zlib
 from math import comb
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from corr2cause.causal.relations import RELATIONS
+from corr2cause.dataset import themes as themes_module
 from corr2cause.dataset.compose import (
     VARIANTS,
     class_columns,
     hypothesis_table,
     item_columns,
+    swap_forms,
     theme_variant,
 )
 from corr2cause.dataset.generate import GenerationConfig, generate_dataset
@@ -20,10 +25,15 @@ from corr2cause.dataset.templates import name_problem
 from corr2cause.dataset.themes import (
     ThemeError,
     assign_names,
+    assign_names_many,
     builtin_themes,
+    commonsense,
+    commonsense_conflict,
     load_theme,
     parse_theme,
 )
+from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
+from corr2cause.graphs.dag import pairs
 from corr2cause.solver import Solver, parse_hypothesis, parse_premise
 
 THEMES = tuple(builtin_themes())
@@ -96,6 +106,105 @@ def test_assignment_is_seeded_per_class_and_distinct():
     other_seed = [assign_names(medicine, m, 6, seed=1) for m in draws]
     assert other_seed != list(draws.values())
     assert assign_names(load_theme("symbols"), "n5-m0000003", 5, seed=9) == list("ABCDE")
+
+
+def _reference_names(theme, mec_id, n, seed):
+    """The documented draw, one generator per class: the names the released data carries."""
+    if theme.assignment == "in order":
+        return list(theme.names[:n])
+    key = [seed, n, zlib.crc32(theme.name.encode()), zlib.crc32(mec_id.encode()), 0x7E3E]
+    picks = np.random.default_rng(key).choice(len(theme.names), size=n, replace=False)
+    return [theme.names[int(k)] for k in picks]
+
+
+def _reference_items(data, theme, labels, seed):
+    """Premise, names, hypotheses and commonsense columns of one class, item by item."""
+    names = _reference_names(theme, data.mec_id, data.n, seed)
+    forms = swap_forms(data.mec_id, data.n, seed=seed)
+    out = {c: [] for c in ("hypothesis", "node_i", "node_j", "commonsense")}
+    out["commonsense_conflict"] = []
+    t = 0
+    for p, (i, j) in enumerate(pairs(data.n)):
+        a, b = names[i], names[j]
+        for r, rel in enumerate(RELATIONS):
+            out["hypothesis"].append(verbalize_hypothesis(rel, a, b, form=int(forms[p, r])))
+            out["node_i"].append(a)
+            out["node_j"].append(b)
+            value = commonsense(theme, rel, a, b)
+            out["commonsense"].append(value)
+            out["commonsense_conflict"].append(commonsense_conflict(value, labels[t]))
+            t += 1
+    out["premise"] = [verbalize_premise(data.statements, names)] * len(labels)
+    return out
+
+
+@pytest.mark.parametrize("theme_name", THEMES)
+def test_fast_naming_equals_the_item_by_item_reference(theme_name, classes_2_to_6):
+    # The writers draw the names of all classes of an N at once (assign_names_many replays
+    # NumPy's draw on arrays) and class_columns looks names' sentences up per pair
+    # (NamedPairs); the reference draws one class at a time and writes every item on its
+    # own. The names of every class; the items of every class of N = 2..5 and every 9th of
+    # N = 6. Three seeds (one above 2**32): the draw and the swap forms move.
+    variant = VARIANTS[f"names-{theme_name}"]
+    theme = variant.theme
+    for seed in (0, 7, 2**32 + 3):
+        for n in range(2, 7):
+            table = hypothesis_table(n, variant)
+            letters = hypothesis_table(n, VARIANTS["original"])
+            many = variant.class_names_many([c.mec_id for c in classes_2_to_6[n]], n, seed=seed)
+            for k, data in enumerate(classes_2_to_6[n]):
+                names = _reference_names(theme, data.mec_id, n, seed)
+                assert many[k] == names, (theme_name, data.mec_id, seed)
+                if (n == 6 and k % 9) or seed > 7:
+                    continue
+                cols = class_columns(data, variant, table, split="dev", seed=seed, names=many[k])
+                plain = class_columns(data, VARIANTS["original"], letters, split="dev", seed=seed)
+                labels = plain["label"]
+                assert cols["label"] == labels
+                for column, expected in _reference_items(data, theme, labels, seed).items():
+                    assert cols[column] == expected, (theme_name, data.mec_id, column)
+
+
+@pytest.mark.parametrize("size", [2, 3, 7, 26, 300])
+def test_array_draw_equals_numpy_choice(size):
+    # every n up to the population, n == size included (its last Floyd bound is 0: no draw)
+    rows = 64
+    for n in range(1, min(size, 9) + 1):
+        entropy = [
+            np.arange(rows, dtype=np.uint32) * np.uint32(2654435761),
+            np.full(rows, n, dtype=np.uint32),
+            np.full(rows, 2**32 - 1, dtype=np.uint32),
+        ]
+        picks, decided = themes_module._seeded_choices(entropy, size, n)
+        for r in range(rows):
+            key = [r * 2654435761 % 2**32, n, 2**32 - 1]
+            expected = np.random.default_rng(key).choice(size, size=n, replace=False)
+            assert decided[r] and picks[r].tolist() == expected.tolist(), (size, n, r)
+
+
+def test_array_draw_falls_back_to_one_class_at_a_time(monkeypatch):
+    medicine = load_theme("medicine")
+    ids = [f"n4-m{k:07d}" for k in range(30)]
+    expected = [assign_names(medicine, m, 4, seed=2) for m in ids]
+    real = themes_module._seeded_choices
+
+    def undecided(entropy, size, n):  # rows 3 and 17 "rejected" a draw: their picks are junk
+        picks, decided = real(entropy, size, n)
+        picks[[3, 17]] = np.arange(n)[::-1]
+        decided[[3, 17]] = False
+        return picks, decided
+
+    monkeypatch.setattr(themes_module, "_seeded_choices", undecided)
+    assert assign_names_many(medicine, ids, 4, seed=2) == expected
+
+    def changed(entropy, size, n):  # a NumPy whose choice() draws differently
+        picks, decided = real(entropy, size, n)
+        return (picks + 1) % size, decided
+
+    monkeypatch.setattr(themes_module, "_seeded_choices", changed)
+    assert assign_names_many(medicine, ids, 4, seed=2) == expected
+    with pytest.raises(ThemeError, match="has 26 names; 27 variables need more"):
+        assign_names_many(medicine, ids, 27, seed=0)
 
 
 def _solve_and_compare(data, variant, letters_table, table, solver, seed=0):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import comb
 from typing import Any
 
@@ -37,8 +37,11 @@ from corr2cause.dataset.themes import (
     Theme,
     ThemeError,
     assign_names,
+    assign_names_many,
     builtin_themes,
+    commonsense,
     commonsense_columns,
+    commonsense_conflict,
     load_theme,
 )
 from corr2cause.dataset.verbalize import verbalize_hypothesis, verbalize_premise
@@ -92,6 +95,12 @@ class Variant:
         if self.theme is None:
             return self.names(n)
         return assign_names(self.theme, mec_id, n, seed=seed)
+
+    def class_names_many(self, mec_ids: Sequence[str], n: int, *, seed: int) -> list[list[str]]:
+        """:meth:`class_names` of many classes on ``n`` nodes, drawn together (same names)."""
+        if self.theme is None:
+            return [self.names(n)] * len(mec_ids)
+        return assign_names_many(self.theme, mec_ids, n, seed=seed)
 
 
 THEME_VARIANT_PREFIX = "names-"
@@ -307,19 +316,78 @@ def swap_forms(mec_id: str, n: int, *, seed: int) -> np.ndarray:
     return bits.astype(np.int8)
 
 
+PairText = tuple[tuple[str, str], ...]
+"""The hypotheses of one pair: ``text[r][form]`` for relation ``r`` and form 0 or 1."""
+
+
+class NamedPairs:
+    """The hypotheses and commonsense values of a themed variant, computed once per name pair.
+
+    The names of a themed variant differ per class, but a hypothesis depends only on its
+    relation, its form and the two names of its pair, and a theme has few ordered pairs of
+    names (26 names: 650 pairs, against about 34,000 pair occurrences among the classes of
+    N = 6). Each pair's sentences are written by
+    :func:`~corr2cause.dataset.verbalize.verbalize_hypothesis` and its commonsense values by
+    :func:`~corr2cause.dataset.themes.commonsense` the first time the pair is asked for;
+    every later class reuses the same string objects, as the letter variants reuse their
+    :class:`HypothesisTable`.
+
+    Examples
+    --------
+    >>> named = NamedPairs(load_theme("medicine"), paraphrase=False)
+    >>> text, values = named("smoking", "lung cancer")
+    >>> text[0][0], values[0]
+    ('smoking directly causes lung cancer.', 'agrees')
+    >>> named("smoking", "lung cancer")[0] is text, named("anxiety", "age")[1]
+    (True, None)
+    """
+
+    def __init__(self, theme: Theme, *, paraphrase: bool) -> None:
+        self.theme = theme
+        self.paraphrase = paraphrase
+        self._memo: dict[tuple[str, str], tuple[PairText, tuple[str | None, ...] | None]] = {}
+
+    def __call__(self, a: str, b: str) -> tuple[PairText, tuple[str | None, ...] | None]:
+        """``(text, values)`` of the pair named ``(a, b)``, ``a`` the lower node.
+
+        ``text[r][form]`` is the hypothesis of relation ``r``; ``values[r]`` its
+        ``commonsense`` value, or ``values`` is ``None`` when the theme has no link
+        between ``a`` and ``b``.
+        """
+        entry = self._memo.get((a, b))
+        if entry is None:
+            text = tuple(
+                (
+                    verbalize_hypothesis(rel, a, b, form=0, paraphrase=self.paraphrase),
+                    verbalize_hypothesis(rel, a, b, form=1, paraphrase=self.paraphrase),
+                )
+                for rel in RELATIONS
+            )
+            values = (
+                tuple(commonsense(self.theme, rel, a, b) for rel in RELATIONS)
+                if self.theme.link(a, b)
+                else None
+            )
+            entry = self._memo[(a, b)] = (text, values)
+        return entry
+
+
 @dataclass(frozen=True)
 class HypothesisTable:
     """Hypotheses of one (n, variant), independent of the class.
 
     ``text[p][r][form]`` is the sentence for pair ``p``, relation ``r`` and form;
-    ``template[r][form]`` the official ``template`` column value.
+    ``template[r][form]`` the official ``template`` column value. A themed variant's table
+    holds placeholders in ``text`` (see :func:`hypothesis_table`) and its :class:`NamedPairs`
+    in ``named``.
     """
 
-    text: tuple[tuple[tuple[str, str], ...], ...]
+    text: tuple[PairText, ...]
     template: tuple[tuple[str, str], ...]
     node_i: tuple[str, ...]
     node_j: tuple[str, ...]
     id_suffix: tuple[tuple[str, ...], ...]
+    named: NamedPairs | None = field(default=None, compare=False, repr=False)
 
 
 def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
@@ -330,7 +398,7 @@ def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
     """
     names = variant.names(n) if variant.theme is None else [f"{{{i}}}" for i in range(n)]
     base = [node_name(i) for i in range(n)]
-    text: list[tuple[tuple[str, str], ...]] = []
+    text: list[PairText] = []
     suffix = []
     for i, j in pairs(n):
         text.append(
@@ -360,6 +428,11 @@ def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
         node_i=tuple(names[i] for i, _ in prs),
         node_j=tuple(names[j] for _, j in prs),
         id_suffix=tuple(suffix),
+        named=(
+            None
+            if variant.theme is None
+            else NamedPairs(variant.theme, paraphrase=variant.paraphrase)
+        ),
     )
 
 
@@ -398,20 +471,37 @@ def class_columns(
     split: str,
     seed: int,
     premise_style: str = "full",
+    names: Sequence[str] | None = None,
 ) -> dict[str, list[Any]]:
-    """The items of one class as column lists (order: pair, then relation)."""
+    """The items of one class as column lists (order: pair, then relation).
+
+    ``names`` are the class's variable names when the caller drew them already
+    (:meth:`Variant.class_names_many`); by default :meth:`Variant.class_names`.
+    """
     if variant.relabel:
         data = relabel_class(data, relabel_permutation(data.mec_id, data.n, seed=seed))
     forms = swap_forms(data.mec_id, data.n, seed=seed)
-    names = variant.class_names(data.mec_id, data.n, seed=seed)
+    if names is None:
+        names = variant.class_names(data.mec_id, data.n, seed=seed)
     premise = data.premise(names, style=premise_style)
-    themed = variant.theme is not None
+    # a themed class looks its names' sentences up pair by pair (NamedPairs)
+    named = None
+    if variant.theme is not None:
+        named = table.named or NamedPairs(variant.theme, paraphrase=variant.paraphrase)
     prs = pairs(data.n)
     m = data.num_members
     counts = data.counts.tolist()
     ids, hyps, templates, rels, ni, nj, labels, label3, fracs = ([] for _ in range(9))
+    linked: list[tuple[int, tuple[str | None, ...]]] = []
     for p in range(len(table.text)):
-        row_text = table.text[p]
+        if named is None:
+            row_text, a, b = table.text[p], table.node_i[p], table.node_j[p]
+        else:
+            i, j = prs[p]
+            a, b = names[i], names[j]
+            row_text, values = named(a, b)
+            if values is not None:
+                linked.append((p, values))
         row_counts = counts[p]
         row_forms = forms[p]
         for r, rel in enumerate(RELATIONS):
@@ -421,15 +511,11 @@ def class_columns(
             hyps.append(row_text[r][f])
             templates.append(table.template[r][f])
             rels.append(rel)
-            ni.append(table.node_i[p])
-            nj.append(table.node_j[p])
+            ni.append(a)
+            nj.append(b)
             labels.append(1 if c == m else 0)
             label3.append(LABEL3_NAMES[0 if c == m else (2 if c == 0 else 1)])
             fracs.append(c / m)
-    if themed:
-        hyps = fill_names(hyps, names)
-        ni = [names[i] for i, _ in prs for _ in RELATIONS]
-        nj = [names[j] for _, j in prs for _ in RELATIONS]
     k = len(ids)
     columns: dict[str, list[Any]] = {
         "id": ids,
@@ -447,10 +533,16 @@ def class_columns(
         "fraction": fracs,
         "variant": [variant.name] * k,
     }
-    if variant.theme is not None:
-        columns["commonsense"], columns["commonsense_conflict"] = class_commonsense(
-            variant.theme, names, labels
-        )
+    if named is not None:
+        values_col: list[str | None] = [None] * k
+        conflicts: list[bool | None] = [None] * k
+        width = len(RELATIONS)
+        for p, values in linked:  # most pairs have no known link
+            for r, value in enumerate(values):
+                t = p * width + r
+                values_col[t] = value
+                conflicts[t] = commonsense_conflict(value, labels[t])
+        columns["commonsense"], columns["commonsense_conflict"] = values_col, conflicts
     return columns
 
 

@@ -446,8 +446,13 @@ def generate_dataset(
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
             for n in config.nodes:
                 table = hypothesis_table(n, variant)
+                names_by_class = variant.class_names_many(
+                    [c.mec_id for c in classes_by_n[n]], n, seed=config.seed
+                )
                 pending: dict[str, list[Any]] = {c: [] for c in columns}
-                for cdata, split in zip(classes_by_n[n], splits_by_n[n], strict=True):
+                for cdata, split, names in zip(
+                    classes_by_n[n], splits_by_n[n], names_by_class, strict=True
+                ):
                     cols = class_columns(
                         cdata,
                         variant,
@@ -455,6 +460,7 @@ def generate_dataset(
                         split=split,
                         seed=config.seed,
                         premise_style=config.premise_style,
+                        names=names,
                     )
                     if config.extra_columns is not None:
                         cols |= extra_values(config.extra_columns, cols)

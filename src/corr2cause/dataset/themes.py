@@ -28,7 +28,9 @@ letter case. Links must join two names of the theme, at most one link per pair.
 
 The names of a class are drawn by :func:`assign_names`: a seeded choice of ``N`` distinct
 names keyed by the seed, the theme and the class id, so the assignment is identical across
-runs, node ranges and the other classes generated. The ``commonsense`` column of a themed
+runs, node ranges and the other classes generated. :func:`assign_names_many` draws the same
+names for many classes at once (the writers use it: one generator per class costs more than
+the rest of the naming together). The ``commonsense`` column of a themed
 item compares its hypothesis with the theme's link between the pair (:func:`commonsense`).
 
 Examples
@@ -64,6 +66,7 @@ __all__ = [
     "Theme",
     "ThemeError",
     "assign_names",
+    "assign_names_many",
     "builtin_themes",
     "commonsense",
     "commonsense_columns",
@@ -318,9 +321,191 @@ def assign_names(theme: Theme, mec_id: str, n: int, *, seed: int) -> list[str]:
         )
     if theme.assignment == "in order":
         return list(theme.names[:n])
-    key = [seed, n, zlib.crc32(theme.name.encode()), zlib.crc32(mec_id.encode()), 0x7E3E]
+    key = _draw_key(theme, n, seed)
+    key.insert(3, zlib.crc32(mec_id.encode()))
     picks = np.random.default_rng(key).choice(len(theme.names), size=n, replace=False)
     return [theme.names[int(k)] for k in picks]
+
+
+def _draw_key(theme: Theme, n: int, seed: int) -> list[int]:
+    """The generator key of :func:`assign_names` without its class word (``crc32(mec_id)``)."""
+    return [seed, n, zlib.crc32(theme.name.encode()), 0x7E3E]
+
+
+def assign_names_many(
+    theme: Theme, mec_ids: Sequence[str], n: int, *, seed: int
+) -> list[list[str]]:
+    """``[assign_names(theme, m, n, seed=seed) for m in mec_ids]``, drawn for all classes at once.
+
+    Equal to the one-class draw by construction: NumPy's ``default_rng(key).choice(V,
+    size=n, replace=False)`` is replayed on arrays, one row per class (see
+    :func:`_seeded_choices`). The first class is checked against :func:`assign_names`, and
+    every class the replay cannot decide (a rejected draw, a vocabulary of over 10,000
+    names, a negative seed) is drawn one by one, so the result never differs.
+
+    Examples
+    --------
+    >>> medicine = load_theme("medicine")
+    >>> ids = [f"n5-m{k:07d}" for k in range(40)]
+    >>> many = assign_names_many(medicine, ids, 5, seed=3)
+    >>> many == [assign_names(medicine, m, 5, seed=3) for m in ids]
+    True
+    """
+    if theme.assignment == "in order" or len(mec_ids) < 2 or seed < 0:
+        return [assign_names(theme, m, n, seed=seed) for m in mec_ids]
+    if n > len(theme.names):
+        assign_names(theme, mec_ids[0], n, seed=seed)  # raises the ThemeError
+    size = len(theme.names)
+    if size > 10_000 and n > size // 50:  # NumPy switches to a tail shuffle there
+        return [assign_names(theme, m, n, seed=seed) for m in mec_ids]
+    key = _draw_key(theme, n, seed)
+    k = len(mec_ids)
+    words = [np.full(k, w, dtype=np.uint32) for w in _uint32_words(key[0])]
+    words += [np.full(k, w, dtype=np.uint32) for w in key[1:3]]
+    words.append(np.array([zlib.crc32(m.encode()) for m in mec_ids], dtype=np.uint32))
+    words.append(np.full(k, key[3], dtype=np.uint32))
+    picks, decided = _seeded_choices(words, size, n)
+    out = [[theme.names[v] for v in row] for row in picks.tolist()]
+    if out[0] != assign_names(theme, mec_ids[0], n, seed=seed):  # NumPy changed its draw
+        return [assign_names(theme, m, n, seed=seed) for m in mec_ids]
+    for c in np.flatnonzero(~decided).tolist():
+        out[c] = assign_names(theme, mec_ids[c], n, seed=seed)
+    return out
+
+
+# -- NumPy's seeded choice, on arrays ------------------------------------------------------
+# ``default_rng(key)`` is ``Generator(PCG64(SeedSequence(key)))``. SeedSequence hashes the
+# key's 32-bit words into a pool of 4 words and expands it into PCG64's 128-bit state and
+# increment (constants of numpy/random/bit_generator.pyx); PCG64 is the 128-bit LCG with the
+# XSL-RR output (O'Neill 2014), and a 32-bit draw takes the low, then the high half of one
+# 64-bit output. ``choice(V, size=n, replace=False)`` for V <= 10,000 is Floyd's algorithm
+# (Bentley & Floyd 1987: for j = V-n .. V-1 draw t in [0, j]; keep t, or j if t was taken)
+# followed by a Fisher-Yates shuffle of the n picks, every bounded draw by Lemire's
+# multiply-shift (Lemire 2019), which rejects a draw only when the low word of the product
+# is below the bound (probability about V / 2**32 per draw; such a class is redrawn).
+
+_M32: Final = 0xFFFFFFFF
+_SEED_INIT_A, _SEED_MULT_A = 0x43B0D7E5, 0x931E8875
+_SEED_INIT_B, _SEED_MULT_B = 0x8B51F9DD, 0x58F38DED
+_SEED_MIX_L, _SEED_MIX_R = 0xCA01F9DD, 0x4973F715
+_PCG_MULT_HI: Final = np.uint64(2549297995355413924)
+_PCG_MULT_LO: Final = np.uint64(4865540595714422341)
+_LOW32: Final = np.uint64(_M32)
+_S16, _S32, _S58, _S63 = np.uint32(16), np.uint64(32), np.uint64(58), np.uint64(63)
+
+
+def _uint32_words(value: int) -> list[int]:
+    """SeedSequence's split of a non-negative int into 32-bit words, low word first."""
+    words = []
+    while value:
+        words.append(value & _M32)
+        value >>= 32
+    return words or [0]
+
+
+def _seed_pool(entropy: list[np.ndarray]) -> list[np.ndarray]:
+    """SeedSequence's 4-word pool of each row of ``entropy`` (a list of uint32 columns)."""
+    const = _SEED_INIT_A
+
+    def hashmix(v: np.ndarray) -> np.ndarray:
+        nonlocal const
+        v = v ^ np.uint32(const)
+        const = (const * _SEED_MULT_A) & _M32
+        v = v * np.uint32(const)
+        return v ^ (v >> _S16)
+
+    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        r: np.ndarray = x * np.uint32(_SEED_MIX_L) - y * np.uint32(_SEED_MIX_R)
+        out: np.ndarray = r ^ (r >> _S16)
+        return out
+
+    zero = np.zeros_like(entropy[0])
+    pool = [hashmix(entropy[i] if i < len(entropy) else zero) for i in range(4)]
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                pool[dst] = mix(pool[dst], hashmix(pool[src]))
+    for src in range(4, len(entropy)):
+        for dst in range(4):
+            pool[dst] = mix(pool[dst], hashmix(entropy[src]))
+    return pool
+
+
+def _mul128(
+    hi: np.ndarray, lo: np.ndarray, m_hi: np.uint64, m_lo: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(hi, lo) * (m_hi, m_lo) mod 2**128`` on uint64 halves."""
+    a0, a1 = lo & _LOW32, lo >> _S32
+    b0, b1 = m_lo & _LOW32, m_lo >> _S32
+    p01, p10 = a0 * b1, a1 * b0
+    mid = ((a0 * b0) >> _S32) + (p01 & _LOW32) + (p10 & _LOW32)
+    carry_hi = a1 * b1 + (p01 >> _S32) + (p10 >> _S32) + (mid >> _S32)
+    return carry_hi + hi * m_lo + lo * m_hi, lo * m_lo
+
+
+def _add128(
+    hi: np.ndarray, lo: np.ndarray, b_hi: np.ndarray, b_lo: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    s_lo = lo + b_lo
+    return hi + b_hi + (s_lo < lo).astype(np.uint64), s_lo
+
+
+def _pcg64_uint32(entropy: list[np.ndarray], count: int) -> np.ndarray:
+    """The first ``count`` 32-bit draws of ``PCG64(SeedSequence(row))``, shape (rows, count)."""
+    pool = _seed_pool(entropy)
+    const, words = _SEED_INIT_B, []
+    for i in range(8):  # generate_state(4, uint64)
+        v = pool[i % 4] ^ np.uint32(const)
+        const = (const * _SEED_MULT_B) & _M32
+        v = v * np.uint32(const)
+        words.append((v ^ (v >> _S16)).astype(np.uint64))
+    seed_hi, seed_lo, seq_hi, seq_lo = (words[2 * k] | (words[2 * k + 1] << _S32) for k in range(4))
+    inc_hi = (seq_hi << np.uint64(1)) | (seq_lo >> _S63)
+    inc_lo = (seq_lo << np.uint64(1)) | np.uint64(1)
+    rows = seed_hi.shape[0]
+    hi, lo = _add128(inc_hi, inc_lo, seed_hi, seed_lo)  # state 0 stepped once is inc
+    draws: list[np.ndarray] = []
+    for k in range(count // 2 + (count % 2) + 1):
+        hi, lo = _add128(*_mul128(hi, lo, _PCG_MULT_HI, _PCG_MULT_LO), inc_hi, inc_lo)
+        if k:  # the first step ends the seeding; every later one gives a 64-bit output
+            x, r = hi ^ lo, hi >> _S58
+            out = (x >> r) | (x << ((np.uint64(64) - r) & _S63))
+            draws += [out & _LOW32, out >> _S32]
+    if not count:
+        return np.zeros((rows, 0), dtype=np.uint64)
+    return np.stack(draws[:count], axis=1)
+
+
+def _seeded_choices(entropy: list[np.ndarray], size: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``default_rng(row).choice(size, size=n, replace=False)`` for every row of ``entropy``.
+
+    Returns the picks ``(rows, n)`` and whether each row was decided (``False`` where a draw
+    would have been rejected and redrawn; those rows are wrong and must be drawn by NumPy).
+    """
+    bounds = [*range(size - n, size), *range(n - 1, 0, -1)]  # Floyd, then the shuffle
+    draws = _pcg64_uint32(entropy, sum(1 for b in bounds if b))
+    rows = draws.shape[0]
+    decided = np.ones(rows, dtype=bool)
+    values, col = [], 0
+    for b in bounds:
+        if b == 0:  # a bound of 0 draws nothing
+            values.append(np.zeros(rows, dtype=np.int64))
+            continue
+        m = draws[:, col] * np.uint64(b + 1)
+        col += 1
+        decided &= (m & _LOW32) >= np.uint64(b + 1)
+        values.append((m >> _S32).astype(np.int64))
+    picks = np.empty((rows, n), dtype=np.int64)
+    for t in range(n):
+        taken = (picks[:, :t] == values[t][:, None]).any(axis=1)
+        picks[:, t] = np.where(taken, size - n + t, values[t])
+    every = np.arange(rows)
+    for k, i in enumerate(range(n - 1, 0, -1)):
+        j = values[n + k]
+        held = picks[every, i].copy()
+        picks[every, i] = picks[every, j]
+        picks[every, j] = held
+    return picks, decided
 
 
 def commonsense(theme: Theme, relation: str, name_i: str, name_j: str) -> str | None:
