@@ -1,0 +1,454 @@
+"""Contracts of :mod:`corr2cause.causal.exact_labels`, against an oracle that lists members.
+
+The oracle knows nothing of CPDAGs, Meek's rules or the search:
+
+- the **members** of a DAG's class are the acyclic orientations of its skeleton with the same
+  v-structures (Verma & Pearl), found by trying every orientation;
+- the **completions** of a class with background knowledge are the members that contain the
+  chosen directed edges;
+- the **closure** of such a graph has an edge directed iff every completion orients it the same
+  way (Meek 1995: the closure under R1-R4 is sound and complete);
+- the **relations** of each member come from path enumeration with networkx
+  (:func:`causal_reference.reference_relations`, SPEC section 2).
+
+So the labels, the closures and the witnesses are checked on the whole range of inputs the
+module accepts: CPDAGs (with and without the witness shortcut) and MPDAGs (CPDAGs with some
+edges oriented and closed again), on hand-picked graphs where each Meek rule fires and on
+every upper-triangular DAG on four nodes. Each test takes a few milliseconds to a few tenths of
+a second, so that ``make mutation`` runs them all against every mutant of the module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterable, Sequence
+from math import comb
+
+import numpy as np
+import pytest
+from causal_reference import (
+    DagT,
+    dag_from_edges,
+    ref_edges,
+    ref_is_acyclic,
+    ref_mask_to_dag,
+    ref_pairs,
+    reference_relation_table,
+)
+
+from corr2cause.causal.exact_labels import (
+    CONTRADICTION,
+    ENTAILMENT,
+    NEUTRAL,
+    _Searcher,
+    close_pdag,
+    exact_label3,
+)
+from corr2cause.causal.markov_equivalence import Pdag
+from corr2cause.causal.mec_classes import LABEL3_NAMES
+from corr2cause.causal.relations import RELATIONS
+
+# ---- the oracle --------------------------------------------------------------------------------
+
+Edge = tuple[int, int]
+
+
+def _skeleton(dag: DagT) -> frozenset[frozenset[int]]:
+    return frozenset(frozenset(e) for e in ref_edges(dag))
+
+
+def _v_structures(dag: DagT) -> frozenset[tuple[int, int, int]]:
+    n = len(dag)
+    out = set()
+    for c in range(n):
+        ps = [u for u in range(n) if dag[c] >> u & 1]
+        for a, b in itertools.combinations(ps, 2):
+            if not (dag[a] >> b & 1 or dag[b] >> a & 1):
+                out.add((a, c, b))
+    return frozenset(out)
+
+
+def members(dag: DagT) -> list[DagT]:
+    """Every DAG Markov equivalent to ``dag``: same skeleton, same v-structures (brute force)."""
+    n = len(dag)
+    und = sorted(tuple(sorted(e)) for e in _skeleton(dag))
+    target = _v_structures(dag)
+    out = []
+    for flips in itertools.product((False, True), repeat=len(und)):
+        g = dag_from_edges(
+            n, ((j, i) if f else (i, j) for (i, j), f in zip(und, flips, strict=True))
+        )
+        if ref_is_acyclic(g) and _v_structures(g) == target:
+            out.append(g)
+    return out
+
+
+def completions(dags: Iterable[DagT], oriented: Iterable[Edge]) -> list[DagT]:
+    """The DAGs that contain every edge ``u -> v`` of ``oriented``."""
+    return [g for g in dags if all(g[v] >> u & 1 for u, v in oriented)]
+
+
+def common_graph(dags: Sequence[DagT]) -> Pdag:
+    """Edges oriented alike in every DAG are directed, the other adjacencies undirected."""
+    n = len(dags[0])
+    directed = [0] * n
+    undirected = [0] * n
+    for u, v in ref_edges(dags[0]):
+        if all(g[v] >> u & 1 for g in dags):
+            directed[v] |= 1 << u
+        else:
+            undirected[u] |= 1 << v
+            undirected[v] |= 1 << u
+    return Pdag(tuple(directed), tuple(undirected))
+
+
+def _reach(dag: DagT, start: int, *, avoid: int = -1, up: bool = False) -> set[int]:
+    """Nodes reached from ``start`` by directed steps (backwards if ``up``), never via ``avoid``."""
+    n = len(dag)
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        v = todo.pop()
+        nxt = (
+            (u for u in range(n) if dag[v] >> u & 1)
+            if up
+            else (w for w in range(n) if dag[w] >> v & 1)
+        )
+        for w in nxt:
+            if w != avoid and w not in seen:
+                seen.add(w)
+                todo.append(w)
+    return seen
+
+
+def oracle_relations(dag: DagT, x: int, y: int) -> tuple[bool, ...]:
+    """The six relations of SPEC section 2 for ``(x, y)``, in the order of ``RELATIONS``.
+
+    Straight from the definitions with plain graph search. ``has_collider``: directed paths
+    ``x ~> k`` and ``y ~> k`` meeting only at ``k`` exist iff some ``k`` is reached from ``x``
+    avoiding ``y`` and from ``y`` avoiding ``x`` (cut both paths at their first common node);
+    ``has_confounder`` the same backwards. :func:`test_oracle_agrees_with_networkx` checks
+    this against the networkx path enumeration of ``causal_reference``.
+    """
+    n = len(dag)
+    kids = [w for w in range(n) if dag[w] >> x & 1]
+    kids_y = [w for w in range(n) if dag[w] >> y & 1]
+    others = set(range(n)) - {x, y}
+    return (
+        bool(dag[y] >> x & 1),
+        any(c != y and y in _reach(dag, c) for c in kids),
+        bool(dag[x] >> y & 1),
+        any(c != x and x in _reach(dag, c) for c in kids_y),
+        bool(_reach(dag, x, avoid=y) & _reach(dag, y, avoid=x) & others),
+        bool(_reach(dag, x, avoid=y, up=True) & _reach(dag, y, avoid=x, up=True) & others),
+    )
+
+
+def oracle_label3(dags: Sequence[DagT]) -> np.ndarray:
+    """All / none / some over ``dags``, rows ``ref_pairs``, columns ``RELATIONS``."""
+    n = len(dags[0])
+    counts = np.zeros((comb(n, 2), 6), dtype=np.int64)
+    for dag in dags:
+        counts += np.array([oracle_relations(dag, i, j) for i, j in ref_pairs(n)], dtype=bool)
+    return np.where(counts == len(dags), 0, np.where(counts == 0, 2, 1)).astype(np.int8)
+
+
+def g(n: int, spec: str) -> DagT:
+    """``"AB AC"`` -> A -> B, A -> C."""
+    return dag_from_edges(n, ((ord(e[0]) - 65, ord(e[1]) - 65) for e in spec.split()))
+
+
+def complete(n: int) -> DagT:
+    return tuple((1 << v) - 1 for v in range(n))
+
+
+# Graphs chosen so that every Meek rule fires somewhere once an edge is oriented, and with
+# every label of every relation; all classes small enough to list.
+GRAPHS: dict[str, DagT] = {
+    "chain": g(3, "AB BC"),
+    "collider": g(3, "AC BC"),
+    "triangle": complete(3),
+    "diamond": g(4, "AB AC BD CD"),  # class A-B, A-C, B->D<-C
+    "y": g(4, "AC BC CD"),  # R1 from the v-structure
+    "k4": complete(4),
+    "r3": g(4, "AB AC AD BD CD"),  # D a collider of B, C; A - D oriented by R3
+    "kite": g(4, "AB AC BC BD CD"),  # complete but one edge
+    "two_parts": g(5, "AB BC DE"),  # two chain components
+    "m_bias": g(5, "AB AC DC DE"),
+    "k5_minus": g(5, "AB AC AD AE BC BD BE CD CE"),  # K5 without D - E
+    "wheel": g(5, "AB AC AD AE BC CD DE"),
+    "long": g(6, "AB BC CD DE EF"),  # a path: ancestry needs long walks
+    "two_triangles": g(6, "AB AC BC CD DE DF EF"),
+}
+
+
+def _cpdag_of(dag: DagT) -> Pdag:
+    return common_graph(members(dag))
+
+
+def _assert_labels(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    assert got.dtype == np.int8
+    assert got.shape == want.shape, what
+    bad = [(int(p), RELATIONS[r]) for p, r in zip(*np.nonzero(got != want), strict=True)]
+    assert not bad, f"{what}: wrong labels at (pair index, relation) {bad[:5]}"
+
+
+def test_oracle_agrees_with_networkx():
+    for name in ("diamond", "m_bias", "r3", "wheel", "two_triangles"):
+        for dag in members(GRAPHS[name]):
+            table = reference_relation_table(dag)
+            for x, y in table:
+                want = tuple(table[(x, y)][rel] for rel in RELATIONS)
+                assert oracle_relations(dag, x, y) == want, (name, dag, x, y)
+
+
+# ---- the label codes ---------------------------------------------------------------------------
+
+
+def test_codes_are_the_names_of_label3():
+    assert [LABEL3_NAMES[c] for c in (ENTAILMENT, NEUTRAL, CONTRADICTION)] == [
+        "entailment",
+        "neutral",
+        "contradiction",
+    ]
+
+
+def test_docstring_chain_by_hand():
+    # A - B - C: members A->B->C, A<-B<-C, A<-B->C. Pair (A, C): never adjacent (parent and
+    # child contradicted); A ancestor of C in the first only; no collider in any (A->B<-C is a
+    # v-structure, not a member); B a common cause in the third only.
+    p = Pdag((0, 0, 0), (0b010, 0b101, 0b010))
+    got = exact_label3(p)
+    assert got.tolist() == [
+        [1, 2, 1, 2, 2, 2],  # (A, B): parent / child either way; no path of length 2
+        [2, 1, 2, 1, 2, 1],  # (A, C)
+        [1, 2, 1, 2, 2, 2],  # (B, C)
+    ]
+
+
+# ---- labels of CPDAGs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("witnesses", [True, False])
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_named_cpdags_match_the_oracle(name, witnesses):
+    dag = GRAPHS[name]
+    ms = members(dag)
+    got = exact_label3(_cpdag_of(dag), witnesses=witnesses)
+    _assert_labels(got, oracle_label3(ms), name)
+
+
+def _upper_triangular_dags(n: int) -> list[DagT]:
+    return [ref_mask_to_dag(mask, n) for mask in range(1 << comb(n, 2))]
+
+
+@pytest.mark.parametrize("witnesses", [True, False])
+def test_every_upper_triangular_dag_on_four_nodes(witnesses):
+    for dag in _upper_triangular_dags(4):
+        got = exact_label3(_cpdag_of(dag), witnesses=witnesses)
+        _assert_labels(got, oracle_label3(members(dag)), str(dag))
+
+
+def test_the_labels_are_the_same_in_every_labeling():
+    # relabeling the nodes permutes the items: exact_label3 must follow the relabeling
+    dag = GRAPHS["m_bias"]
+    base = oracle_label3(members(dag))
+    index = {pr: k for k, pr in enumerate(ref_pairs(5))}
+    for perm in ([4, 3, 2, 1, 0], [2, 0, 4, 1, 3]):
+        moved = dag_from_edges(5, ((perm[u], perm[v]) for u, v in ref_edges(dag)))
+        got = exact_label3(_cpdag_of(moved))
+        for (i, j), row in zip(ref_pairs(5), base, strict=True):
+            a, b = perm[i], perm[j]
+            k = index[(min(a, b), max(a, b))]
+            if a < b:
+                assert got[k].tolist() == row.tolist()
+            else:  # the pair is read the other way round: parent <-> child, npa <-> ncd
+                assert got[k].tolist() == [row[2], row[3], row[0], row[1], row[4], row[5]]
+
+
+# ---- MPDAGs: CPDAGs with background knowledge --------------------------------------------------
+
+
+def _mpdag_cases(seed: int, count: int) -> list[tuple[str, Pdag, list[DagT], list[Edge]]]:
+    """CPDAGs of ``GRAPHS`` with a random set of undirected edges oriented as in a member."""
+    rng = random.Random(seed)
+    out = []
+    names = list(GRAPHS)
+    while len(out) < count:
+        name = rng.choice(names)
+        ms = members(GRAPHS[name])
+        p = common_graph(ms)
+        und = p.undirected_edges()
+        if not und:
+            continue
+        member = rng.choice(ms)
+        k = rng.randint(1, len(und))
+        chosen = rng.sample(und, k)
+        oriented = [(a, b) if member[b] >> a & 1 else (b, a) for a, b in chosen]
+        out.append((name, p, completions(ms, oriented), oriented))
+    return out
+
+
+def _orient(p: Pdag, oriented: Iterable[Edge]) -> tuple[list[int], list[int]]:
+    d, u = list(p.directed), list(p.undirected)
+    for a, b in oriented:
+        d[b] |= 1 << a
+        u[a] &= ~(1 << b)
+        u[b] &= ~(1 << a)
+    return d, u
+
+
+def test_close_pdag_orients_what_every_completion_agrees_on():
+    for name, p, comps, oriented in _mpdag_cases(seed=1, count=60):
+        want = common_graph(comps)
+        d, u = _orient(p, oriented)
+        assert close_pdag(d, u) == (want.directed, want.undirected), (name, oriented)
+
+
+def test_close_pdag_fires_each_rule():
+    # R1: A -> B - C, A, C non-adjacent
+    assert close_pdag([0, 1, 0], [0, 0b100, 0b010]) == ((0, 1, 2), (0, 0, 0))
+    # R2: A -> B -> C and A - C
+    assert close_pdag([0, 1, 2], [4, 0, 1]) == ((0, 1, 3), (0, 0, 0))
+    # R3: A - B -> D, A - C -> D, A - D, B, C non-adjacent: A -> D
+    d = [0, 0, 0, 0b0110]
+    u = [0b1110, 0b0001, 0b0001, 0b0001]
+    assert close_pdag(d, u) == ((0, 0, 0, 0b0111), (0b0110, 1, 1, 0))
+    # R4: A - B, B -> C -> D, A - C, A - D, B, D non-adjacent: A -> D
+    d = [0, 0, 0b0010, 0b0100]
+    u = [0b1110, 0b0001, 0b0001, 0b0001]
+    assert close_pdag(d, u) == ((0, 0, 0b0010, 0b0101), (0b0110, 1, 1, 0))
+
+
+def test_close_pdag_with_a_start_set_after_one_new_edge():
+    # a closed graph with one more edge a -> b: seeding the work list with a, b and their
+    # neighbours gives the whole closure
+    for name, p, comps, oriented in _mpdag_cases(seed=2, count=60):
+        first, last = oriented[:-1], oriented[-1]
+        d0, u0 = _orient(p, first)
+        d1, u1 = close_pdag(d0, u0)
+        a, b = last
+        if not u1[a] >> b & 1:
+            continue
+        adj = [
+            d1[v] | u1[v] | sum(1 << w for w in range(p.n) if d1[w] >> v & 1) for v in range(p.n)
+        ]
+        d2, u2 = _orient(Pdag(tuple(d1), tuple(u1)), [last])
+        start = adj[a] | adj[b] | 1 << a | 1 << b
+        want = common_graph(comps)
+        assert close_pdag(d2, u2, start=start) == (want.directed, want.undirected), name
+
+
+def test_close_pdag_modifies_its_inputs_and_returns_tuples():
+    d, u = [0, 1, 0], [0, 0b100, 0b010]
+    out = close_pdag(d, u)
+    assert d == [0, 1, 2] and u == [0, 0, 0]
+    assert out == ((0, 1, 2), (0, 0, 0))
+    assert isinstance(out[0], tuple) and isinstance(out[1], tuple)
+
+
+def test_close_pdag_leaves_a_cpdag_alone():
+    for name, dag in GRAPHS.items():
+        p = _cpdag_of(dag)
+        assert close_pdag(list(p.directed), list(p.undirected)) == (p.directed, p.undirected), name
+
+
+@pytest.mark.parametrize("witnesses", [True, False])
+def test_labels_of_mpdags_are_over_their_completions(witnesses):
+    for name, _, comps, oriented in _mpdag_cases(seed=3, count=50):
+        mpdag = common_graph(comps)
+        got = exact_label3(mpdag, witnesses=witnesses)
+        _assert_labels(got, oracle_label3(comps), f"{name} + {oriented}")
+
+
+def test_labels_of_complete_mpdags():
+    # complete graphs with one edge oriented: large classes where the search must branch
+    for n in (4, 5):
+        ms = members(complete(n))
+        for a, b in [(0, n - 1), (n - 1, 0), (1, 2)]:
+            comps = completions(ms, [(a, b)])
+            got = exact_label3(common_graph(comps))
+            _assert_labels(got, oracle_label3(comps), f"K{n} with {a}->{b}")
+
+
+# ---- the search and its witnesses --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 6])
+def test_complete_component_is_decided_by_the_witnesses_alone(n):
+    # module docstring: on a complete component every relation of every pair is neutral, and
+    # the two witnesses decide every item with no search
+    p = Pdag((0,) * n, tuple(((1 << n) - 1) & ~(1 << v) for v in range(n)))
+    searcher = _Searcher(p)
+    got = [[searcher.label(r, x, y) for r in range(6)] for x, y in ref_pairs(n)]
+    assert got == [[NEUTRAL] * 6] * comb(n, 2)
+    assert searcher.nodes == 0
+    assert searcher.witnessed == 4 * comb(n, 2)  # parent and child need no witness
+
+
+def test_witness_members_are_members():
+    # every rank order gives a member of the class (MCS orientation of each component)
+    for name in ("k4", "kite", "two_triangles", "wheel", "long", "diamond"):
+        dag = GRAPHS[name]
+        ms = set(members(dag))
+        searcher = _Searcher(_cpdag_of(dag))
+        n = len(dag)
+        for rank in itertools.islice(itertools.permutations(range(n)), 0, None, 7):
+            assert searcher.member(rank) in ms, (name, rank)
+
+
+def test_mpdag_witnesses_are_off_and_cpdag_witnesses_on():
+    p = _cpdag_of(complete(4))
+    assert _Searcher(p)._use_witnesses
+    assert not _Searcher(p, witnesses=False)._use_witnesses
+    comps = completions(members(complete(4)), [(0, 3)])
+    assert not _Searcher(common_graph(comps))._use_witnesses
+    # no undirected edge: nothing to witness
+    assert not _Searcher(_cpdag_of(GRAPHS["collider"]))._use_witnesses
+
+
+def test_search_without_witnesses_matches_on_a_complete_graph():
+    n = 5
+    p = _cpdag_of(complete(n))
+    searcher = _Searcher(p, witnesses=False)
+    got = [[searcher.label(r, x, y) for r in range(6)] for x, y in ref_pairs(n)]
+    assert got == [[NEUTRAL] * 6] * comb(n, 2)
+    assert searcher.witnessed == 0
+    assert searcher.nodes > 0
+
+
+def test_branching_stays_inside_the_relevant_region():
+    # module docstring: only edges that can change a bound are branched on. A complete
+    # component far from the pair costs nothing: the number of search nodes is the same as
+    # without it.
+    small = GRAPHS["long"]  # A - B - C - D - E - F
+    big = (*small, 0, 1 << 6, 3 << 6, 7 << 6)  # K4 on nodes 6..9
+    counts = []
+    for dag in (small, big):
+        searcher = _Searcher(_cpdag_of(dag), witnesses=False)
+        labels = [searcher.label(r, 0, 5) for r in range(6)]
+        # parent, non-parent ancestor, child, non-child descendant, collider, confounder
+        assert labels == [CONTRADICTION, NEUTRAL, CONTRADICTION, NEUTRAL, CONTRADICTION, NEUTRAL]
+        counts.append(searcher.nodes)
+    assert counts[0] == counts[1]
+
+
+# ---- shape, dtype, progress --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_shape_and_dtype(n):
+    p = Pdag((0,) * n, (0,) * n)
+    got = exact_label3(p)
+    assert got.dtype == np.int8
+    assert got.shape == (comb(n, 2), 6)
+    assert (got == CONTRADICTION).all()  # no edges: nothing holds anywhere
+
+
+def test_progress_reports_every_pair():
+    calls: list[tuple[int, int]] = []
+    exact_label3(
+        _cpdag_of(GRAPHS["m_bias"]), progress=lambda done, total: calls.append((done, total))
+    )
+    assert calls == [(k, 10) for k in range(1, 11)]
