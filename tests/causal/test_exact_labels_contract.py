@@ -31,11 +31,11 @@ from causal_reference import (
     DagT,
     dag_from_edges,
     ref_edges,
-    ref_is_acyclic,
     ref_mask_to_dag,
     ref_pairs,
     reference_relation_table,
 )
+from member_oracle import Edge, common_graph, completions, members, oracle_label3, oracle_relations
 
 from corr2cause.causal.exact_labels import (
     CONTRADICTION,
@@ -49,109 +49,10 @@ from corr2cause.causal.markov_equivalence import Pdag
 from corr2cause.causal.mec_classes import LABEL3_NAMES
 from corr2cause.causal.relations import RELATIONS
 
-# ---- the oracle --------------------------------------------------------------------------------
 
-Edge = tuple[int, int]
-
-
-def _skeleton(dag: DagT) -> frozenset[frozenset[int]]:
-    return frozenset(frozenset(e) for e in ref_edges(dag))
-
-
-def _v_structures(dag: DagT) -> frozenset[tuple[int, int, int]]:
-    n = len(dag)
-    out = set()
-    for c in range(n):
-        ps = [u for u in range(n) if dag[c] >> u & 1]
-        for a, b in itertools.combinations(ps, 2):
-            if not (dag[a] >> b & 1 or dag[b] >> a & 1):
-                out.add((a, c, b))
-    return frozenset(out)
-
-
-def members(dag: DagT) -> list[DagT]:
-    """Every DAG Markov equivalent to ``dag``: same skeleton, same v-structures (brute force)."""
-    n = len(dag)
-    und = sorted(tuple(sorted(e)) for e in _skeleton(dag))
-    target = _v_structures(dag)
-    out = []
-    for flips in itertools.product((False, True), repeat=len(und)):
-        g = dag_from_edges(
-            n, ((j, i) if f else (i, j) for (i, j), f in zip(und, flips, strict=True))
-        )
-        if ref_is_acyclic(g) and _v_structures(g) == target:
-            out.append(g)
-    return out
-
-
-def completions(dags: Iterable[DagT], oriented: Iterable[Edge]) -> list[DagT]:
-    """The DAGs that contain every edge ``u -> v`` of ``oriented``."""
-    return [g for g in dags if all(g[v] >> u & 1 for u, v in oriented)]
-
-
-def common_graph(dags: Sequence[DagT]) -> Pdag:
-    """Edges oriented alike in every DAG are directed, the other adjacencies undirected."""
-    n = len(dags[0])
-    directed = [0] * n
-    undirected = [0] * n
-    for u, v in ref_edges(dags[0]):
-        if all(g[v] >> u & 1 for g in dags):
-            directed[v] |= 1 << u
-        else:
-            undirected[u] |= 1 << v
-            undirected[v] |= 1 << u
-    return Pdag(tuple(directed), tuple(undirected))
-
-
-def _reach(dag: DagT, start: int, *, avoid: int = -1, up: bool = False) -> set[int]:
-    """Nodes reached from ``start`` by directed steps (backwards if ``up``), never via ``avoid``."""
-    n = len(dag)
-    seen: set[int] = set()
-    todo = [start]
-    while todo:
-        v = todo.pop()
-        nxt = (
-            (u for u in range(n) if dag[v] >> u & 1)
-            if up
-            else (w for w in range(n) if dag[w] >> v & 1)
-        )
-        for w in nxt:
-            if w != avoid and w not in seen:
-                seen.add(w)
-                todo.append(w)
-    return seen
-
-
-def oracle_relations(dag: DagT, x: int, y: int) -> tuple[bool, ...]:
-    """The six relations of SPEC section 2 for ``(x, y)``, in the order of ``RELATIONS``.
-
-    Straight from the definitions with plain graph search. ``has_collider``: directed paths
-    ``x ~> k`` and ``y ~> k`` meeting only at ``k`` exist iff some ``k`` is reached from ``x``
-    avoiding ``y`` and from ``y`` avoiding ``x`` (cut both paths at their first common node);
-    ``has_confounder`` the same backwards. :func:`test_oracle_agrees_with_networkx` checks
-    this against the networkx path enumeration of ``causal_reference``.
-    """
-    n = len(dag)
-    kids = [w for w in range(n) if dag[w] >> x & 1]
-    kids_y = [w for w in range(n) if dag[w] >> y & 1]
-    others = set(range(n)) - {x, y}
-    return (
-        bool(dag[y] >> x & 1),
-        any(c != y and y in _reach(dag, c) for c in kids),
-        bool(dag[x] >> y & 1),
-        any(c != x and x in _reach(dag, c) for c in kids_y),
-        bool(_reach(dag, x, avoid=y) & _reach(dag, y, avoid=x) & others),
-        bool(_reach(dag, x, avoid=y, up=True) & _reach(dag, y, avoid=x, up=True) & others),
-    )
-
-
-def oracle_label3(dags: Sequence[DagT]) -> np.ndarray:
-    """All / none / some over ``dags``, rows ``ref_pairs``, columns ``RELATIONS``."""
-    n = len(dags[0])
-    counts = np.zeros((comb(n, 2), 6), dtype=np.int64)
-    for dag in dags:
-        counts += np.array([oracle_relations(dag, i, j) for i, j in ref_pairs(n)], dtype=bool)
-    return np.where(counts == len(dags), 0, np.where(counts == 0, 2, 1)).astype(np.int8)
+def closure_of(dags: Sequence[DagT]) -> Pdag:
+    """The oracle's graph of the edges that ``dags`` orient alike, as a :class:`Pdag`."""
+    return Pdag(*common_graph(dags))
 
 
 def g(n: int, spec: str) -> DagT:
@@ -184,7 +85,7 @@ GRAPHS: dict[str, DagT] = {
 
 
 def _cpdag_of(dag: DagT) -> Pdag:
-    return common_graph(members(dag))
+    return closure_of(members(dag))
 
 
 def _assert_labels(got: np.ndarray, want: np.ndarray, what: str) -> None:
@@ -278,7 +179,7 @@ def _mpdag_cases(seed: int, count: int) -> list[tuple[str, Pdag, list[DagT], lis
     while len(out) < count:
         name = rng.choice(names)
         ms = members(GRAPHS[name])
-        p = common_graph(ms)
+        p = closure_of(ms)
         und = p.undirected_edges()
         if not und:
             continue
@@ -301,7 +202,7 @@ def _orient(p: Pdag, oriented: Iterable[Edge]) -> tuple[list[int], list[int]]:
 
 def test_close_pdag_orients_what_every_completion_agrees_on():
     for name, p, comps, oriented in _mpdag_cases(seed=1, count=60):
-        want = common_graph(comps)
+        want = closure_of(comps)
         d, u = _orient(p, oriented)
         assert close_pdag(d, u) == (want.directed, want.undirected), (name, oriented)
 
@@ -336,7 +237,7 @@ def test_close_pdag_with_a_start_set_after_one_new_edge():
         ]
         d2, u2 = _orient(Pdag(tuple(d1), tuple(u1)), [last])
         start = adj[a] | adj[b] | 1 << a | 1 << b
-        want = common_graph(comps)
+        want = closure_of(comps)
         assert close_pdag(d2, u2, start=start) == (want.directed, want.undirected), name
 
 
@@ -357,7 +258,7 @@ def test_close_pdag_leaves_a_cpdag_alone():
 @pytest.mark.parametrize("witnesses", [True, False])
 def test_labels_of_mpdags_are_over_their_completions(witnesses):
     for name, _, comps, oriented in _mpdag_cases(seed=3, count=50):
-        mpdag = common_graph(comps)
+        mpdag = closure_of(comps)
         got = exact_label3(mpdag, witnesses=witnesses)
         _assert_labels(got, oracle_label3(comps), f"{name} + {oriented}")
 
@@ -368,7 +269,7 @@ def test_labels_of_complete_mpdags():
         ms = members(complete(n))
         for a, b in [(0, n - 1), (n - 1, 0), (1, 2)]:
             comps = completions(ms, [(a, b)])
-            got = exact_label3(common_graph(comps))
+            got = exact_label3(closure_of(comps))
             _assert_labels(got, oracle_label3(comps), f"K{n} with {a}->{b}")
 
 
@@ -403,7 +304,7 @@ def test_mpdag_witnesses_are_off_and_cpdag_witnesses_on():
     assert _Searcher(p)._use_witnesses
     assert not _Searcher(p, witnesses=False)._use_witnesses
     comps = completions(members(complete(4)), [(0, 3)])
-    assert not _Searcher(common_graph(comps))._use_witnesses
+    assert not _Searcher(closure_of(comps))._use_witnesses
     # no undirected edge: nothing to witness
     assert not _Searcher(_cpdag_of(GRAPHS["collider"]))._use_witnesses
 
