@@ -12,11 +12,22 @@ plain graph search.
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import cache
 from math import comb
 
 import numpy as np
-from causal_reference import DagT, dag_from_edges, ref_edges, ref_is_acyclic, ref_pairs
+from causal_reference import (
+    DagT,
+    all_labeled_dags,
+    dag_from_edges,
+    ref_edges,
+    ref_is_acyclic,
+    ref_mask_to_dag,
+    ref_pairs,
+    ref_upper_mask,
+)
 
 Edge = tuple[int, int]
 
@@ -122,3 +133,79 @@ def oracle_label3(dags: Sequence[DagT]) -> np.ndarray:
     for dag in dags:
         counts += np.array([oracle_relations(dag, i, j) for i, j in ref_pairs(n)], dtype=bool)
     return np.where(counts == len(dags), 0, np.where(counts == 0, 2, 1)).astype(np.int8)
+
+
+# ---- classes up to isomorphism ----
+
+Pattern = tuple[frozenset[frozenset[int]], frozenset[tuple[int, int, int]]]
+
+
+def pattern(dag: DagT) -> Pattern:
+    """Skeleton and v-structures: equal iff Markov equivalent (Verma & Pearl)."""
+    return skeleton(dag), v_structures(dag)
+
+
+def relabel_pattern(pat: Pattern, perm: tuple[int, ...]) -> tuple[tuple, tuple]:
+    """The pattern with node ``v`` renamed ``perm[v]``, as sorted tuples (comparable)."""
+    skel, vs = pat
+    return (
+        tuple(sorted(tuple(sorted(perm[v] for v in e)) for e in skel)),
+        tuple(sorted((*sorted((perm[a], perm[b])), perm[c]) for a, c, b in vs)),
+    )
+
+
+def _relabel(dag: DagT, perm: tuple[int, ...]) -> DagT:
+    """Node ``v`` becomes ``perm[v]``."""
+    out = [0] * len(dag)
+    for v, pm in enumerate(dag):
+        for u in range(len(dag)):
+            if pm >> u & 1:
+                out[perm[v]] |= 1 << perm[u]
+    return tuple(out)
+
+
+def _iso_mask(dag: DagT) -> int:
+    """Smallest upper-triangular mask of any relabeling of ``dag`` (its DAG class)."""
+    masks = (ref_upper_mask(_relabel(dag, p)) for p in itertools.permutations(range(len(dag))))
+    return min(m for m in masks if m is not None)
+
+
+@cache
+def brute_classes(n: int) -> tuple[dict, ...]:
+    """Every MEC class up to isomorphism on ``n`` nodes (``n <= 4``), from labeled DAGs only.
+
+    Sorted by representative mask (SPEC section 3: the smallest upper-triangular mask of a DAG
+    in the class); ``members`` is the labeled MEC of the representative, ``labeled_mecs`` the
+    number of labeled MECs in the class, ``dag_class_masks`` the smallest masks of its DAG
+    isomorphism classes.
+    """
+    by_pattern: dict[Pattern, list[DagT]] = defaultdict(list)
+    for dag in all_labeled_dags(n):
+        by_pattern[pattern(dag)].append(dag)
+    perms = list(itertools.permutations(range(n)))
+    by_class: dict[tuple, list[Pattern]] = defaultdict(list)
+    for pat in by_pattern:
+        by_class[min(relabel_pattern(pat, p) for p in perms)].append(pat)
+    out = []
+    for pats in by_class.values():
+        dags = [d for pat in pats for d in by_pattern[pat]]
+        mask = min(m for m in map(ref_upper_mask, dags) if m is not None)
+        rep = ref_mask_to_dag(mask, n)
+        out.append(
+            {
+                "mask": mask,
+                "members": tuple(sorted(by_pattern[pattern(rep)])),
+                "labeled_mecs": len(pats),
+                "labeled_dags": len(dags),
+                "dag_class_masks": sorted({_iso_mask(d) for d in dags}),
+            }
+        )
+    return tuple(sorted(out, key=lambda c: c["mask"]))
+
+
+def oracle_counts(members: Sequence[DagT], n: int) -> list[list[int]]:
+    """Per pair ``ref_pairs(n)`` and relation, the number of ``members`` where it holds."""
+    return [
+        [sum(oracle_relations(m, i, j)[r] for m in members) for r in range(6)]
+        for i, j in ref_pairs(n)
+    ]

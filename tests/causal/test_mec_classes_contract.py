@@ -15,14 +15,12 @@ sees every mutant of :func:`~corr2cause.causal.mec_classes.mec_classes` in these
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
-from functools import cache
 from math import comb, factorial
 
 import numpy as np
 import pytest
-from causal_reference import DagT, all_labeled_dags, ref_mask_to_dag, ref_pairs, ref_upper_mask
-from member_oracle import oracle_relations, skeleton, v_structures
+from causal_reference import ref_mask_to_dag
+from member_oracle import brute_classes, oracle_counts, pattern, relabel_pattern
 
 from corr2cause.causal.mec_classes import (
     LABEL3_NAMES,
@@ -39,72 +37,6 @@ from corr2cause.graphs.enumeration import enumerate_dags
 A003024 = [1, 1, 3, 25, 543, 29281, 3781503, 1138779265, 783702329343, 1213442454842881]
 UNLABELED_MECS = {1: 1, 2: 2, 3: 5, 4: 20, 5: 142}
 LABELED_MECS = {1: 1, 2: 2, 3: 11, 4: 185, 5: 8782}  # A007984
-
-
-# ---- the brute-force reference ---------------------------------------------------------------
-
-Pattern = tuple[frozenset[frozenset[int]], frozenset[tuple[int, int, int]]]
-
-
-def _pattern(dag: DagT) -> Pattern:
-    return skeleton(dag), v_structures(dag)
-
-
-def _relabel_pattern(pattern: Pattern, perm: tuple[int, ...]) -> tuple[tuple, tuple]:
-    skel, vs = pattern
-    return (
-        tuple(sorted(tuple(sorted(perm[v] for v in e)) for e in skel)),
-        tuple(sorted((*sorted((perm[a], perm[b])), perm[c]) for a, c, b in vs)),
-    )
-
-
-def _relabel(dag: DagT, perm: tuple[int, ...]) -> DagT:
-    out = [0] * len(dag)
-    for v, pm in enumerate(dag):
-        for u in range(len(dag)):
-            if pm >> u & 1:
-                out[perm[v]] |= 1 << perm[u]
-    return tuple(out)
-
-
-def _iso_mask(dag: DagT) -> int:
-    """Smallest upper-triangular mask of any relabeling of ``dag`` (its DAG class)."""
-    masks = (ref_upper_mask(_relabel(dag, p)) for p in itertools.permutations(range(len(dag))))
-    return min(m for m in masks if m is not None)
-
-
-@cache
-def brute_classes(n: int) -> list[dict]:
-    """Per class, sorted by representative mask: mask, members, labeled MECs, DAG classes."""
-    by_pattern: dict[Pattern, list[DagT]] = defaultdict(list)
-    for dag in all_labeled_dags(n):
-        by_pattern[_pattern(dag)].append(dag)
-    perms = list(itertools.permutations(range(n)))
-    by_class: dict[tuple, list[Pattern]] = defaultdict(list)
-    for pat in by_pattern:
-        by_class[min(_relabel_pattern(pat, p) for p in perms)].append(pat)
-    out = []
-    for pats in by_class.values():
-        dags = [d for pat in pats for d in by_pattern[pat]]
-        mask = min(m for m in map(ref_upper_mask, dags) if m is not None)
-        rep = ref_mask_to_dag(mask, n)
-        out.append(
-            {
-                "mask": mask,
-                "members": tuple(sorted(by_pattern[_pattern(rep)])),
-                "labeled_mecs": len(pats),
-                "labeled_dags": len(dags),
-                "dag_class_masks": sorted({_iso_mask(d) for d in dags}),
-            }
-        )
-    return sorted(out, key=lambda c: c["mask"])
-
-
-def oracle_counts(members: tuple[DagT, ...], n: int) -> list[list[int]]:
-    return [
-        [sum(oracle_relations(m, i, j)[r] for m in members) for r in range(6)]
-        for i, j in ref_pairs(n)
-    ]
 
 
 # ---- counts -----------------------------------------------------------------------------------
@@ -157,9 +89,9 @@ def test_automorphisms_by_brute_force(n):
     # |Aut| of the class's pattern: the permutations that map the representative's pattern
     # (skeleton + v-structures) onto itself
     for c in mec_classes(n):
-        pat = _relabel_pattern(_pattern(c.parents), tuple(range(n)))
+        pat = relabel_pattern(pattern(c.parents), tuple(range(n)))
         perms = itertools.permutations(range(n))
-        aut = sum(_relabel_pattern(_pattern(c.parents), p) == pat for p in perms)
+        aut = sum(relabel_pattern(pattern(c.parents), p) == pat for p in perms)
         assert automorphism_count(c) == aut, c.mec_id
         assert type(automorphism_count(c)) is int
         assert c.labeled_count * aut == factorial(n)
