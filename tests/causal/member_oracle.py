@@ -64,6 +64,23 @@ def members(dag: DagT) -> list[DagT]:
     return out
 
 
+def pattern_graph(dag: DagT) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``(directed, undirected)``: the skeleton with only the v-structure edges directed."""
+    n = len(dag)
+    directed = [0] * n
+    undirected = [0] * n
+    compelled = {(a, c) for a, c, _ in v_structures(dag)} | {
+        (b, c) for _, c, b in v_structures(dag)
+    }
+    for u, v in ref_edges(dag):
+        if (u, v) in compelled:
+            directed[v] |= 1 << u
+        else:
+            undirected[u] |= 1 << v
+            undirected[v] |= 1 << u
+    return tuple(directed), tuple(undirected)
+
+
 def completions(dags: Iterable[DagT], oriented: Iterable[Edge]) -> list[DagT]:
     """The DAGs that contain every edge ``u -> v`` of ``oriented``."""
     return [g for g in dags if all(g[v] >> u & 1 for u, v in oriented)]

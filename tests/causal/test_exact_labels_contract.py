@@ -35,7 +35,15 @@ from causal_reference import (
     ref_pairs,
     reference_relation_table,
 )
-from member_oracle import Edge, common_graph, completions, members, oracle_label3, oracle_relations
+from member_oracle import (
+    Edge,
+    common_graph,
+    completions,
+    members,
+    oracle_label3,
+    oracle_relations,
+    pattern_graph,
+)
 
 from corr2cause.causal.exact_labels import (
     CONTRADICTION,
@@ -205,6 +213,65 @@ def test_close_pdag_orients_what_every_completion_agrees_on():
         want = closure_of(comps)
         d, u = _orient(p, oriented)
         assert close_pdag(d, u) == (want.directed, want.undirected), (name, oriented)
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_close_pdag_of_a_pattern_is_the_cpdag(name):
+    # Meek 1995: R1-R3 applied to the pattern (skeleton + v-structures) give the CPDAG
+    d, u = pattern_graph(GRAPHS[name])
+    want = closure_of(members(GRAPHS[name]))
+    assert close_pdag(list(d), list(u)) == (want.directed, want.undirected)
+
+
+def test_close_pdag_of_every_pattern_on_four_nodes():
+    for dag in _upper_triangular_dags(4):
+        d, u = pattern_graph(dag)
+        want = closure_of(members(dag))
+        assert close_pdag(list(d), list(u)) == (want.directed, want.undirected), dag
+
+
+# Graphs with background knowledge where a rule fires only after an earlier orientation at the
+# same node, or where only the second R4 candidate fires, or where an orientation at a node
+# with several children must keep them all.
+CLOSURE_CASES = {
+    # 0 -> 3 given on the pattern of 0 -> 3 -> 2 -> 1 <- 0, 3 -> 1: at node 3, R1 orients
+    # 3 -> 2, and only then R2 orients 3 -> 1 (3 must be looked at again)
+    "r1_then_r2": ("pattern", g(4, "AD DC CB AB DB"), [(0, 3)]),
+    # found by mutation testing: a node left marked as queued after its pop is not revisited
+    "revisit_cpdag": ("cpdag", (20, 5, 0, 7, 4, 23), [(0, 3), (0, 4), (4, 2)]),
+    # R4 for 0 -> 1: of the candidates c in {2, 4}, only 2 has 2 -> 3 -> 1
+    "r4_second_candidate": ("cpdag", g(5, "AC CD DB AB AD AE"), [(2, 3), (3, 1)]),
+    "many_children": (
+        "cpdag",
+        (0, 21, 1, 23, 5),
+        [(0, 3), (2, 3), (0, 2), (3, 1), (0, 1), (2, 1), (4, 0), (4, 3)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CLOSURE_CASES))
+def test_close_pdag_named_cases(case):
+    base, dag, oriented = CLOSURE_CASES[case]
+    ms = members(dag)
+    start = pattern_graph(dag) if base == "pattern" else common_graph(ms)
+    d, u = _orient(Pdag(*start), oriented)
+    want = closure_of(completions(ms, oriented))
+    assert close_pdag(d, u) == (want.directed, want.undirected)
+
+
+def test_close_pdag_of_patterns_with_background_knowledge():
+    rng = random.Random(5)
+    for name, dag in GRAPHS.items():
+        ms = members(dag)
+        p = Pdag(*pattern_graph(dag))
+        und = p.undirected_edges()
+        for _ in range(3 if und else 0):
+            member = rng.choice(ms)
+            chosen = rng.sample(und, rng.randint(1, len(und)))
+            oriented = [(a, b) if member[b] >> a & 1 else (b, a) for a, b in chosen]
+            want = closure_of(completions(ms, oriented))
+            d, u = _orient(p, oriented)
+            assert close_pdag(d, u) == (want.directed, want.undirected), (name, oriented)
 
 
 def test_close_pdag_fires_each_rule():
