@@ -49,6 +49,7 @@ from corr2cause.causal.exact_labels import (
     CONTRADICTION,
     ENTAILMENT,
     NEUTRAL,
+    _Oracle,
     _Searcher,
     close_pdag,
     exact_label3,
@@ -420,3 +421,142 @@ def test_progress_reports_every_pair():
         _cpdag_of(GRAPHS["m_bias"]), progress=lambda done, total: calls.append((done, total))
     )
     assert calls == [(k, 10) for k in range(1, 11)]
+
+
+# ---- where the search branches -----------------------------------------------------------------
+
+
+def _poss_reach(d: Sequence[int], u: Sequence[int], s: int, *, forward: bool, removed: int = -1):
+    """BFS distances from ``s`` by possibly directed steps (``u - v`` or ``u -> v``; backwards
+    if not ``forward``), never entering ``removed``."""
+    n = len(d)
+    dist = {s: 0}
+    frontier = [s]
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for w in range(n):
+                step = u[v] >> w & 1 or (d[w] >> v & 1 if forward else d[v] >> w & 1)
+                if step and w != removed and w not in dist:
+                    dist[w] = dist[v] + 1
+                    nxt.append(w)
+        frontier = nxt
+    return dist
+
+
+def _undirected_inside(u: Sequence[int], region: Iterable[int]) -> list[Edge]:
+    nodes = set(region)
+    return [(a, b) for a in nodes for b in nodes if a < b and u[b] >> a & 1]
+
+
+def _expected_branch_region(d, u, relation, x, y):
+    """Per source in search order: (source, BFS distances inside its region, forward)."""
+    if relation == 3:
+        relation, x, y = 1, y, x
+    if relation == 1:
+        de = _poss_reach(d, u, x, forward=True)
+        an = _poss_reach(d, u, y, forward=False)
+        region = set(de) & set(an)
+        # distances from x inside the region (the search walks inside it)
+        dist = _bfs_inside(d, u, x, region, forward=True)
+        return [(x, dist, True)]
+    forward = relation == 4
+    out = []
+    for s, t in ((x, y), (y, x)):
+        reach = _poss_reach(d, u, s, forward=forward, removed=t)
+        out.append((s, reach, forward))
+    return out
+
+
+def _bfs_inside(d, u, s, region, *, forward):
+    n = len(d)
+    dist = {s: 0}
+    frontier = [s]
+    while frontier:
+        nxt = []
+        for v in frontier:
+            for w in range(n):
+                step = u[v] >> w & 1 or (d[w] >> v & 1 if forward else d[v] >> w & 1)
+                if step and w in region and w not in dist:
+                    dist[w] = dist[v] + 1
+                    nxt.append(w)
+        frontier = nxt
+    return dist
+
+
+def _branch_states():
+    """CPDAGs of GRAPHS and MPDAGs from them (closed by the oracle)."""
+    states = [_cpdag_of(dag) for dag in GRAPHS.values()]
+    states += [closure_of(comps) for _, _, comps, _ in _mpdag_cases(seed=7, count=40)]
+    states += [_cpdag_of(complete(5)), closure_of(completions(members(complete(5)), [(1, 3)]))]
+    return states
+
+
+def test_branching_edge_is_undirected_inside_the_region_and_points_away_from_the_source():
+    # module docstring: only undirected edges inside the region of the relation are branched
+    # on (ancestry: PossDe(x) & PossAn(y); collider: x and its possible descendants avoiding
+    # y, then the same for y; confounder: the same with ancestors), the first one met by a
+    # breadth-first search from the source, oriented the way that helps the relation hold
+    # (away from the source for ancestry and colliders, towards it for confounders)
+    checked = 0
+    for p in _branch_states():
+        d, u = p.directed, p.undirected
+        for x, y in ref_pairs(p.n):
+            for relation in (1, 3, 4, 5):
+                edge = _Oracle(relation, x, y).branch(d, u)
+                regions = _expected_branch_region(d, u, relation, x, y)
+                with_edges = [
+                    (s, dist, fw) for s, dist, fw in regions if _undirected_inside(u, dist)
+                ]
+                if not with_edges:
+                    assert edge is None, (p, relation, x, y)
+                    continue
+                _, dist, forward = with_edges[0]
+                assert edge is not None, (p, relation, x, y)
+                a, b = edge
+                assert u[b] >> a & 1, (p, relation, x, y, edge)
+                assert a in dist and b in dist, (p, relation, x, y, edge)
+                near, far = (a, b) if forward else (b, a)
+                assert dist[near] <= dist[far], (p, relation, x, y, edge)
+                # the first edge met: its nearer end is at the smallest distance of any edge
+                first = min(min(dist[v], dist[w]) for v, w in _undirected_inside(u, dist))
+                assert dist[near] == first, (p, relation, x, y, edge)
+                checked += 1
+    assert checked > 500
+
+
+def _documented_bounds(d, u, relation, x, y):
+    """``(lower, upper)`` as the module docstring defines them, by plain graph search."""
+    if relation == 3:
+        relation, x, y = 1, y, x
+    n = len(d)
+    none = (0,) * n
+    out = []
+    for und in (none, u):  # lower: directed edges only; upper: undirected edges either way
+        if relation == 1:
+            kids = [c for c in range(n) if c != y and (d[c] >> x & 1 or und[c] >> x & 1)]
+            holds = any(y in _poss_reach(d, und, c, forward=True, removed=x) for c in kids)
+        else:
+            forward = relation == 4
+            from_x = _poss_reach(d, und, x, forward=forward, removed=y)
+            from_y = _poss_reach(d, und, y, forward=forward, removed=x)
+            holds = bool((set(from_x) & set(from_y)) - {x, y})
+        out.append(holds)
+    return out[0], out[1]
+
+
+def test_bounds_are_the_documented_relaxations():
+    # lower: the relation on the directed edges alone; upper: the relation when every
+    # undirected edge may be used either way, never re-entering x (module docstring)
+    for p in _branch_states():
+        d, u = p.directed, p.undirected
+        for x, y in ref_pairs(p.n):
+            for relation in (1, 3, 4, 5):
+                want = _documented_bounds(d, u, relation, x, y)
+                lower, upper = want
+                assert _Oracle(relation, x, y).bounds(d, u) == (lower, upper or lower), (
+                    p,
+                    relation,
+                    x,
+                    y,
+                )
