@@ -356,10 +356,18 @@ def test_complete_component_is_decided_by_the_witnesses_alone(n):
     assert searcher.witnessed == 4 * comb(n, 2)  # parent and child need no witness
 
 
+WITNESS_GRAPHS = {
+    # chain components {0, 4, 6} and {3, 5}, nodes 1 and 2 isolated
+    "split": g(7, "AE EG DF"),
+    # node A isolated, the component B - C - D after it
+    "isolated_a": g(4, "BC CD"),
+}
+
+
 def test_witness_members_are_members():
     # every rank order gives a member of the class (MCS orientation of each component)
-    for name in ("k4", "kite", "two_triangles", "wheel", "long", "diamond"):
-        dag = GRAPHS[name]
+    for name in ("k4", "kite", "two_triangles", "wheel", "long", "diamond", "split", "isolated_a"):
+        dag = WITNESS_GRAPHS.get(name) or GRAPHS[name]
         ms = set(members(dag))
         searcher = _Searcher(_cpdag_of(dag))
         n = len(dag)
@@ -373,6 +381,9 @@ def test_mpdag_witnesses_are_off_and_cpdag_witnesses_on():
     assert not _Searcher(p, witnesses=False)._use_witnesses
     comps = completions(members(complete(4)), [(0, 3)])
     assert not _Searcher(closure_of(comps))._use_witnesses
+    # every chain component is found, wherever it lies
+    for dag in WITNESS_GRAPHS.values():
+        assert _Searcher(_cpdag_of(dag))._use_witnesses
     # no undirected edge: nothing to witness
     assert not _Searcher(_cpdag_of(GRAPHS["collider"]))._use_witnesses
 
