@@ -361,12 +361,15 @@ WITNESS_GRAPHS = {
     "split": g(7, "AE EG DF"),
     # node A isolated, the component B - C - D after it
     "isolated_a": g(4, "BC CD"),
+    # A -> C <- B, C -> D, C -> E compelled; D - E undirected under a directed parent
+    "parent_into_component": g(5, "AC BC CD CE DE"),
 }
 
 
 def test_witness_members_are_members():
     # every rank order gives a member of the class (MCS orientation of each component)
-    for name in ("k4", "kite", "two_triangles", "wheel", "long", "diamond", "split", "isolated_a"):
+    names = ["k4", "kite", "two_triangles", "wheel", "long", "diamond", *WITNESS_GRAPHS]
+    for name in names:
         dag = WITNESS_GRAPHS.get(name) or GRAPHS[name]
         ms = set(members(dag))
         searcher = _Searcher(_cpdag_of(dag))
