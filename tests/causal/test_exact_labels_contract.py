@@ -24,6 +24,7 @@ import itertools
 import random
 from collections.abc import Iterable, Sequence
 from math import comb
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -45,6 +46,7 @@ from member_oracle import (
     pattern_graph,
 )
 
+from corr2cause.causal import exact_labels
 from corr2cause.causal.exact_labels import (
     CONTRADICTION,
     ENTAILMENT,
@@ -574,3 +576,21 @@ def test_bounds_are_the_documented_relaxations():
                     x,
                     y,
                 )
+
+
+def test_exact_label3_uses_the_witnesses_by_default_and_not_when_told():
+    # the witnesses option reaches the search: by default the complete K5 is decided by the
+    # witnesses alone (no search node), with witnesses=False by the search alone
+    made: list[_Searcher] = []
+
+    def spy(*args, **kwargs):
+        made.append(_Searcher(*args, **kwargs))
+        return made[-1]
+
+    p = _cpdag_of(complete(5))
+    with mock.patch.object(exact_labels, "_Searcher", side_effect=spy):
+        default = exact_label3(p)
+        searched = exact_label3(p, witnesses=False)
+    np.testing.assert_array_equal(default, searched)
+    assert (made[0].witnessed, made[0].nodes) == (4 * comb(5, 2), 0)
+    assert made[1].witnessed == 0 and made[1].nodes > 0
