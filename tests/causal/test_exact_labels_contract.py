@@ -442,9 +442,17 @@ def test_progress_reports_every_pair():
 # ---- where the search branches -----------------------------------------------------------------
 
 
-def _poss_reach(d: Sequence[int], u: Sequence[int], s: int, *, forward: bool, removed: int = -1):
+def _poss_reach(
+    d: Sequence[int],
+    u: Sequence[int],
+    s: int,
+    *,
+    forward: bool,
+    removed: int = -1,
+    region: set[int] | None = None,
+) -> dict[int, int]:
     """BFS distances from ``s`` by possibly directed steps (``u - v`` or ``u -> v``; backwards
-    if not ``forward``), never entering ``removed``."""
+    if not ``forward``), never entering ``removed``, only inside ``region`` if given."""
     n = len(d)
     dist = {s: 0}
     frontier = [s]
@@ -453,7 +461,8 @@ def _poss_reach(d: Sequence[int], u: Sequence[int], s: int, *, forward: bool, re
         for v in frontier:
             for w in range(n):
                 step = u[v] >> w & 1 or (d[w] >> v & 1 if forward else d[v] >> w & 1)
-                if step and w != removed and w not in dist:
+                inside = region is None or w in region
+                if step and inside and w != removed and w not in dist:
                     dist[w] = dist[v] + 1
                     nxt.append(w)
         frontier = nxt
@@ -474,7 +483,7 @@ def _expected_branch_region(d, u, relation, x, y):
         an = _poss_reach(d, u, y, forward=False)
         region = set(de) & set(an)
         # distances from x inside the region (the search walks inside it)
-        dist = _bfs_inside(d, u, x, region, forward=True)
+        dist = _poss_reach(d, u, x, forward=True, region=region)
         return [(x, dist, True)]
     forward = relation == 4
     out = []
@@ -482,22 +491,6 @@ def _expected_branch_region(d, u, relation, x, y):
         reach = _poss_reach(d, u, s, forward=forward, removed=t)
         out.append((s, reach, forward))
     return out
-
-
-def _bfs_inside(d, u, s, region, *, forward):
-    n = len(d)
-    dist = {s: 0}
-    frontier = [s]
-    while frontier:
-        nxt = []
-        for v in frontier:
-            for w in range(n):
-                step = u[v] >> w & 1 or (d[w] >> v & 1 if forward else d[v] >> w & 1)
-                if step and w in region and w not in dist:
-                    dist[w] = dist[v] + 1
-                    nxt.append(w)
-        frontier = nxt
-    return dist
 
 
 def _branch_states():
