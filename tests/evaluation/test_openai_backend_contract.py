@@ -757,3 +757,67 @@ def test_concurrency_below_one_is_one_and_above_the_work_is_the_work(
         responses = _backend(server.base_url).generate([_request()] * 3, concurrency=concurrency)
     assert [r.ok for r in responses] == [True] * 3
     assert server.max_in_flight == in_flight
+
+
+def test_closing_the_stream_early_stops_sending_requests() -> None:
+    """A caller that stops reading (a failure limit, Ctrl-C) cancels the requests not yet sent."""
+    with StubOpenAIServer(delay_s=0.05) as server:
+        stream = _backend(server.base_url).stream([_request()] * 40, concurrency=2)
+        _index, response = next(stream)
+        assert response.ok
+        stream.close()
+        sent = len(server.requests)
+        time.sleep(0.3)  # long enough for six more requests, were the workers still running
+        assert len(server.requests) == sent <= 4
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_tokens": 0}, {"timeout": 0}, {"timeout": -1.0}, {"max_retries": -1},
+     {"backoff_s": -0.5}, {"token_param": "max_new_tokens"}, {"structured": "regex"},
+     {"structured": "json", "style": "completion"}, {"style": "responses"}],
+)  # fmt: skip
+def test_bad_options_are_refused(options: dict[str, Any]) -> None:
+    from corr2cause.evaluation.backends.base import BackendError
+
+    with pytest.raises(BackendError):
+        OpenAIBackend("m", base_url=LOCAL, **options)
+
+
+def test_the_smallest_accepted_options() -> None:
+    backend = OpenAIBackend(
+        "m", base_url=LOCAL, max_tokens=1, timeout=0.5, max_retries=0, backoff_s=0.0,
+        structured="choice", style="completion", token_param="max_completion_tokens",
+    )  # fmt: skip
+    assert (backend.max_tokens, backend.timeout, backend.max_retries, backend.backoff_s) == (
+        1, 0.5, 0, 0.0,
+    )  # fmt: skip
+    assert (backend.token_param, backend.structured, backend.style) == (
+        "max_completion_tokens", "choice", "completion",
+    )  # fmt: skip
+
+
+def test_a_key_or_a_url_is_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from corr2cause.evaluation.backends.base import BackendError
+
+    monkeypatch.setenv("EMPTY_KEY", "")
+    monkeypatch.setenv("OPENAI_BASE_URL", "")
+    with pytest.raises(BackendError, match=r"\$?EMPTY_KEY"):
+        OpenAIBackend("m", api_key_env="EMPTY_KEY")
+    with pytest.raises(BackendError, match="model name"):
+        OpenAIBackend("", base_url=LOCAL)
+    assert OpenAIBackend("m", api_key_env="EMPTY_KEY", base_url=LOCAL)._api_key is None
+    assert OpenAIBackend("m")._api_key == KEY and OpenAIBackend("m").base_url is None
+
+
+def test_a_model_table_file_sets_the_conventions(tmp_path: Any) -> None:
+    table = tmp_path / "models.toml"
+    table.write_text(
+        '[[model]]\nmatch = ["my-*"]\ntoken_param = "max_completion_tokens"\n'
+        "temperature = false\nreasoning = false\nmax_tokens = 33\n"
+    )
+    backend = OpenAIBackend("my-model", base_url=LOCAL, model_config=str(table))
+    assert (backend.token_param, backend.send_temperature, backend.max_tokens) == (
+        "max_completion_tokens", False, 33,
+    )  # fmt: skip
+    assert backend.describe()["request"]["max_tokens_set_by"] == "model table"
