@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -749,13 +750,20 @@ def test_an_internal_crash_fails_the_remaining_requests(stub: StubOpenAIServer) 
     assert [r.error for _, r in out[1:]] == ["backend crashed: RuntimeError: boom"] * 3
 
 
-@pytest.mark.parametrize(("concurrency", "in_flight"), [(0, 1), (-3, 1), (2, 2), (50, 3)])
+@pytest.mark.parametrize(
+    ("concurrency", "in_flight"), [(0, 1), (-3, 1), (2, 2), (50, 3), (None, 1)]
+)
 def test_concurrency_below_one_is_one_and_above_the_work_is_the_work(
-    concurrency: int, in_flight: int
+    concurrency: int | None, in_flight: int
 ) -> None:
+    requests = [_request()] * 3
     with StubOpenAIServer(delay_s=0.1) as server:
-        responses = _backend(server.base_url).generate([_request()] * 3, concurrency=concurrency)
-    assert [r.ok for r in responses] == [True] * 3
+        backend = _backend(server.base_url)
+        if concurrency is None:  # the default: one at a time
+            got = sorted(backend.stream(requests))
+        else:
+            got = sorted(backend.stream(requests, concurrency=concurrency))
+    assert [i for i, _ in got] == [0, 1, 2] and all(r.ok for _, r in got)
     assert server.max_in_flight == in_flight
 
 
@@ -765,6 +773,8 @@ def test_closing_the_stream_early_stops_sending_requests() -> None:
         stream = _backend(server.base_url).stream([_request()] * 40, concurrency=2)
         _index, response = next(stream)
         assert response.ok
+        (helper,) = [t for t in threading.enumerate() if t.name == "openai-backend"]
+        assert helper.daemon  # a hung server never keeps the interpreter alive
         stream.close()
         sent = len(server.requests)
         time.sleep(0.3)  # long enough for six more requests, were the workers still running
