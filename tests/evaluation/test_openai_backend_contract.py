@@ -360,6 +360,8 @@ def test_chat_text_reasoning_and_finish_reason() -> None:
     assert _chat_text(_chat(message)) == ("No", "openrouter", "stop")
     message = SimpleNamespace(content=None, reasoning_content=None, reasoning=7)
     assert _chat_text(_chat(message)) == ("", None, "stop")
+    no_fields = SimpleNamespace()  # a message without content or reasoning fields at all
+    assert _chat_text(_chat(no_fields, "length")) == ("", None, "length")
     assert _chat_text(SimpleNamespace(choices=[SimpleNamespace(message=message)])) == (
         "",
         None,
@@ -375,6 +377,10 @@ def test_chat_text_reasoning_and_finish_reason() -> None:
         (SimpleNamespace(choices=[]), "reply has no choices"),
         (SimpleNamespace(choices=({"message": "x"},)), "reply has no choices"),  # not a list
         (SimpleNamespace(choices=[SimpleNamespace(message=None)]), "chat reply without a message"),
+        (
+            SimpleNamespace(choices=[SimpleNamespace(finish_reason="stop")]),
+            "chat reply without a message",
+        ),
         (_chat(SimpleNamespace(content=["Yes"])), "chat reply content is not text"),
     ],
 )
@@ -389,6 +395,7 @@ def test_completion_text() -> None:
     assert _first_choice(reply) is first
     assert _completion_text(reply) == ("Yes", "stop")
     assert _completion_text(SimpleNamespace(choices=[SimpleNamespace(text=None)])) == ("", None)
+    assert _completion_text(SimpleNamespace(choices=[SimpleNamespace()])) == ("", None)
     with pytest.raises(MalformedResponseError, match=r"^completion reply text is not text$"):
         _completion_text(SimpleNamespace(choices=[SimpleNamespace(text=b"Yes")]))
     with pytest.raises(MalformedResponseError, match=r"^reply has no choices$"):
@@ -424,6 +431,8 @@ def test_token_counts_are_ints_or_none() -> None:
         ("https://api.example.org/v1//", "https://api.example.org/v1"),
         ("https://u:p@API.example.org:443/v1?key=s#frag", "https://api.example.org:443/v1"),
         ("http://token@host/", "http://host"),
+        ("http://host/proxy/X/", "http://host/proxy/X"),  # only slashes are stripped
+        ("http:///v1/", "http:///v1"),  # no host at all
     ],
 )
 def test_public_url_drops_credentials_query_and_fragment(url: str | None, public: str) -> None:
