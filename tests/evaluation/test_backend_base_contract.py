@@ -40,6 +40,7 @@ class _Prompted(Backend):
         super().__init__(model)
         self.skip = set(skip)
         self.closed = 0
+        self.concurrency: list[int] = []
 
     def params(self) -> dict[str, Any]:
         return {"z": "é", "a": [1, None]}
@@ -47,6 +48,7 @@ class _Prompted(Backend):
     def stream(
         self, requests: Sequence[Request], *, concurrency: int = 1
     ) -> Iterator[tuple[int, Response]]:
+        self.concurrency.append(concurrency)
         for index in reversed(range(len(requests))):
             if index not in self.skip:
                 yield index, Response(text=f"answer {index}")
@@ -160,6 +162,14 @@ def test_generate_puts_streamed_responses_in_request_order() -> None:
         "answer 3",
     ]
     assert _Prompted().generate([]) == []
+
+
+def test_generate_passes_the_concurrency_on() -> None:
+    backend = _Prompted()
+    requests = [Request(ITEM)]
+    backend.generate(requests)
+    backend.generate(requests, concurrency=6)
+    assert backend.concurrency == [1, 6]  # one at a time unless asked
 
 
 def test_generate_refuses_a_stream_that_left_requests_out() -> None:
