@@ -442,6 +442,20 @@ def test_the_smallest_options_and_the_settings(tiny_lm_dir: Path) -> None:
     assert backend._model is None
 
 
+def test_loglik_params_and_payload(tiny_lm_dir: Path) -> None:
+    """The options change loglik answers, so they are part of the key; the budget is not."""
+    backend = _backend(tiny_lm_dir, scoring="loglik", options=(" Yes indeed", " No"))
+    assert backend.params() == {
+        "scoring": "loglik",
+        "style": "completion",
+        "options": [" Yes indeed", " No"],
+        "dtype": "auto",
+        "model_fingerprint": backend.fingerprint,
+    }
+    request = Request(make_items(1)[0], messages=_user("Answer:"), max_tokens=4)
+    assert backend.payload(request) == {"messages": list(_user("Answer:"))}
+
+
 def test_dtype_is_applied(tiny_lm_dir: Path) -> None:
     backend = _backend(tiny_lm_dir, dtype="bfloat16")
     assert backend._model.dtype == torch.bfloat16

@@ -840,3 +840,23 @@ def test_a_model_table_file_sets_the_conventions(tmp_path: Any) -> None:
         "max_completion_tokens", False, 33,
     )  # fmt: skip
     assert backend.describe()["request"]["max_tokens_set_by"] == "model table"
+
+
+def test_the_connection_pool_never_caps_the_concurrency(
+    stub: StubOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--concurrency 2000`` gets a pool of at least 2,000 connections (openai's own: 1,000)."""
+    made: list[Any] = []
+    original = openai.DefaultAsyncHttpxClient
+
+    def recording(**kwargs: Any) -> Any:
+        made.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(openai, "DefaultAsyncHttpxClient", recording)
+    (response,) = _backend(stub.base_url).generate([_request()], concurrency=2000)
+    assert response.ok
+    (kwargs,) = made
+    limits = kwargs["limits"]
+    for cap in (limits.max_connections, limits.max_keepalive_connections):
+        assert cap is None or cap >= 2000
