@@ -860,3 +860,16 @@ def test_the_connection_pool_never_caps_the_concurrency(
     limits = kwargs["limits"]
     for cap in (limits.max_connections, limits.max_keepalive_connections):
         assert cap is None or cap >= 2000
+
+
+def test_the_documented_defaults() -> None:
+    backend = OpenAIBackend("m", base_url=LOCAL)
+    assert (backend.timeout, backend.max_retries, backend.backoff_s, backend.max_backoff_s) == (
+        60.0, 5, 1.0, 60.0,
+    )  # fmt: skip
+    assert (backend.style, backend.temperature, backend.seed, backend.extra_body) == (
+        "chat", 0.0, None, {},
+    )  # fmt: skip
+    assert (backend.api_key_env, backend.reasoning_effort, backend.structured) == (
+        "OPENAI_API_KEY", None, None,
+    )  # fmt: skip
