@@ -873,3 +873,13 @@ def test_the_documented_defaults() -> None:
     assert (backend.api_key_env, backend.reasoning_effort, backend.structured) == (
         "OPENAI_API_KEY", None, None,
     )  # fmt: skip
+
+
+def test_an_http_error_counts_as_having_reached_the_server() -> None:
+    """After a 500 the server is known to exist: a later refused connection is not fatal."""
+    with StubOpenAIServer(responder=lambda r: StubReply(status=500)) as server:
+        backend = _backend(server.base_url, max_retries=0)
+        (first,) = backend.generate([_request()])
+    assert first.error == "HTTP 500: stub error 500"
+    (later,) = backend.generate([_request()])  # the server has gone: refused
+    assert later.error is not None and later.error.startswith("connection error")
