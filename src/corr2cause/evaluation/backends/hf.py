@@ -223,9 +223,11 @@ class HFCausalLM(Backend):
         torch = self._torch
         rows: list[tuple[list[int], int]] = []  # (sequence, prompt length)
         flags = []
+        read = []  # prompt tokens the model reads (after truncation), as in generation
         for prompt in prompts:
             ids, truncated = self._left_truncate(prompt, room)
             flags.append(truncated)
+            read.append(len(ids))
             for option in option_ids:
                 rows.append((ids + option, len(ids)))
         width = max(len(seq) for seq, _ in rows)
@@ -248,7 +250,7 @@ class HFCausalLM(Backend):
         elapsed = (time.perf_counter() - start) / len(prompts)
         responses = []
         names = [o.strip() for o in self.options]
-        for k, prompt in enumerate(prompts):
+        for k in range(len(prompts)):
             valid, invalid = totals[2 * k], totals[2 * k + 1]
             label = int(valid > invalid)
             details: dict[str, Any] = {"loglik": {names[0]: valid, names[1]: invalid}}
@@ -259,7 +261,7 @@ class HFCausalLM(Backend):
                     text=names[0] if label else names[1],
                     label=label,
                     latency_s=elapsed,
-                    prompt_tokens=len(prompt),
+                    prompt_tokens=read[k],
                     completion_tokens=0,
                     details=details,
                 )

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import email.utils
 import os
 import queue
@@ -535,6 +536,8 @@ def _retry_after(headers: Any) -> float | None:
         return max(0.0, float(value))
     with contextlib.suppress(TypeError, ValueError, IndexError):
         when = email.utils.parsedate_to_datetime(value)
+        if when.tzinfo is None:  # asctime and "-0000" dates: HTTP-dates are always GMT
+            when = when.replace(tzinfo=datetime.UTC)
         return max(0.0, when.timestamp() - time.time())
     return None
 
