@@ -293,7 +293,8 @@ def parse_premise(text: str) -> ParsedPremise:
     """
     if not isinstance(text, str):
         raise ParseError(f"a premise must be a string, not {type(text).__name__}")
-    m = _PREMISE.fullmatch(text.strip())
+    stripped = text.strip()
+    m = _PREMISE.fullmatch(stripped)
     if m is None:
         first = _first_sentence(text)
         raise ParseError(
@@ -302,7 +303,7 @@ def parse_premise(text: str) -> ParsedPremise:
             "variables are as follows: ...'",
             sentence=first,
         )
-    frame = _clean(text[: m.start("body")])
+    frame = _clean(stripped[: m.start("body")])  # offsets of the stripped text
     n, n2 = int(m["n"]), int(m["n2"])
     if n != n2:
         raise ParseError(
