@@ -10,6 +10,8 @@ kill tests of ``make mutation`` for the parser (a few milliseconds each).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from corr2cause.solver.errors import ParseError
@@ -261,6 +263,19 @@ def test_multi_word_hypotheses_of_every_kind() -> None:
     for text, expected in cases.items():
         h = parse_hypothesis(text, MULTI_NAMES)
         assert (h.relation, h.x, h.y) == expected, text
+
+
+def test_fixed_words_are_case_blind_with_multi_word_names() -> None:
+    text = (
+        "SUPPOSE THERE IS A CLOSED SYSTEM OF 4 VARIABLES, blood pressure, heart rate, smoking and "
+        "type 2 diabetes. ALL THE STATISTICAL RELATIONS AMONG THESE 4 VARIABLES ARE AS FOLLOWS: "
+        "blood pressure CORRELATES WITH heart rate. HOWEVER, smoking IS INDEPENDENT OF heart "
+        "rate. blood pressure AND type 2 diabetes ARE INDEPENDENT GIVEN heart rate and smoking."
+    )
+    p = parse_premise(text)
+    assert p.names == MULTI_NAMES
+    assert p.correlations == frozenset({(0, 1)})
+    assert p.independencies == frozenset({(1, 2, 0), (0, 3, 0b0110)})
 
 
 # --- hypotheses: every wording, both name orders ---------------------------------------------
@@ -543,6 +558,31 @@ def test_multi_word_hypothesis_wording_error() -> None:
     with pytest.raises(ParseError) as info:
         parse_hypothesis(text, MULTI_NAMES)
     assert str(info.value) == f"cannot read the hypothesis '{text}'" + HYPOTHESIS_EXPECTED
+
+
+@pytest.mark.parametrize(("text", "relation", "template", "paraphrase"), WORDINGS)
+def test_every_wording_with_multi_word_names_in_capitals(text, relation, template, paraphrase):
+    names = ("type 2 diabetes", "smoking", "blood pressure")
+    slots = re.sub(r"\bC\b", "{y}", re.sub(r"\bA\b", "{x}", text))
+    written = slots.upper().format(X=names[0], Y=names[2])
+    h = parse_hypothesis(written, names)
+    assert (h.relation, h.x, h.y, h.template, h.paraphrase) == (
+        relation,
+        0,
+        2,
+        template,
+        paraphrase,
+    )
+
+
+def test_first_sentence_is_quoted_for_an_unreadable_frame() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_premise("Nothing here.  Second one. Third one.")
+    assert str(info.value).startswith("cannot read the premise frame 'Nothing here.': expected")
+    assert info.value.sentence == "Nothing here."
+    with pytest.raises(ParseError) as info:
+        parse_premise(". Leading period. Then more.")
+    assert info.value.sentence == "."
 
 
 @pytest.mark.parametrize("value", [None, 3, b"A directly causes B."])
