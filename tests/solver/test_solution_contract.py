@@ -255,11 +255,11 @@ def test_a_disabled_cache_rebuilds_every_time() -> None:
 
 
 def test_parsed_hypotheses_are_kept_per_name_list_within_a_bound() -> None:
-    solver = Solver(cache_size=1)
-    for k in range(70):
-        text = "A directly causes B." + " " * k  # 70 texts, one reading
+    solver = Solver(cache_size=2)  # at most 64 parsed texts per cached premise: 128
+    for k in range(130):
+        text = "A directly causes B." + " " * k  # 130 texts, one reading
         assert solver.solve(CHAIN, text).relation == "parent"
-    assert len(solver._hypotheses[("A", "B", "C")]) == 64
+    assert len(solver._hypotheses[("A", "B", "C")]) == 128
 
 
 @pytest.mark.parametrize("cache_size", [0, 4])
@@ -280,6 +280,10 @@ def test_errors_are_raised_afresh_with_their_sentence(cache_size) -> None:
     for _ in range(2):
         with pytest.raises(ParseError) as info:
             solver.solve(COLLIDER.replace("B correlates", "B correlate"), "A directly causes C.")
+        assert str(info.value) == (
+            "cannot read the sentence 'B correlate with C.': expected 'X correlates with Y.', "
+            "'X is independent of Y.' or 'X and Y are independent given Z.'"
+        )
         assert info.value.sentence == "B correlate with C."
         with pytest.raises(ParseError) as info:
             solver.solve(COLLIDER, "Q directly causes C.")
