@@ -486,6 +486,17 @@ STATEMENT_EXPECTED = (
             "A and B are independent given C and C.",
         ),
         (
+            "A and B are independent given C and A and C.",  # the list is cut at its last "and"
+            "unknown variable 'C and A' in the sentence 'A and B are independent given C and A "
+            "and C.' (declared: A, B, C)",
+            "A and B are independent given C and A and C.",
+        ),
+        (
+            "A correlates with big C.",  # one-word names: a name of two words is not read
+            "cannot read the sentence 'A correlates with big C.': " + STATEMENT_EXPECTED,
+            "A correlates with big C.",
+        ),
+        (
             "A and B are independent given D.",
             "unknown variable 'D' in the sentence 'A and B are independent given D.' "
             "(declared: A, B, C)",
