@@ -403,11 +403,11 @@ FRAME_EXPECTED = (
             "relations among these 3 variables are as follows:",
         ),
         (
-            frame("A, B and A", 3),
-            "the variable 'A' is named twice in 'Suppose there is a closed system of 3 "
-            "variables, A, B and A. All the statistical relations among these 3 variables are "
+            frame("A, B and B", 3),
+            "the variable 'B' is named twice in 'Suppose there is a closed system of 3 "
+            "variables, A, B and B. All the statistical relations among these 3 variables are "
             "as follows:'",
-            "Suppose there is a closed system of 3 variables, A, B and A. All the statistical "
+            "Suppose there is a closed system of 3 variables, A, B and B. All the statistical "
             "relations among these 3 variables are as follows:",
         ),
     ],
