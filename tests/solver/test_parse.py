@@ -144,6 +144,25 @@ def test_split_input():
         split_input("Premise: only a premise.")
 
 
+def test_the_word_and_of_name_lists_is_case_blind_too() -> None:
+    # SPEC section 4 fixed words in capitals, the name list and a conditioning set included
+    p = parse_premise(
+        "SUPPOSE THERE IS A CLOSED SYSTEM OF 3 VARIABLES, A, B AND C. ALL THE STATISTICAL "
+        "RELATIONS AMONG THESE 3 VARIABLES ARE AS FOLLOWS: A CORRELATES WITH B. B CORRELATES "
+        "WITH C. A CORRELATES WITH C. HOWEVER, A AND C ARE INDEPENDENT GIVEN B. "
+        "A and B are independent given C."
+    )
+    assert p.names == ("A", "B", "C")
+    assert p.independencies == frozenset({(0, 2, 0b010), (0, 1, 0b100)})
+    five = (
+        "Suppose there is a closed system of 5 variables, A, B, C, D And E. All the statistical "
+        "relations among these 5 variables are as follows: "
+    )
+    assert parse_premise(five + "A and E are independent given B, C, AND D.").independencies == {
+        (0, 4, 0b01110)
+    }
+
+
 # --- fuzzing: malformed text yields ParseError, never another exception ----------------------
 
 

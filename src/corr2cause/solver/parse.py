@@ -66,6 +66,8 @@ _PREMISE = re.compile(
 )
 _HOWEVER = re.compile(r"however\s*,\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=\.)\s+")
+_LAST_AND = re.compile(r"(?P<head>.*) and (?P<last>.*)", _FLAGS)
+"""A name list cut at its last ``" and "`` (the fixed word in any case, as everywhere)."""
 
 
 def _statement_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
@@ -250,11 +252,11 @@ def render_fact(fact: Fact, names: Sequence[str]) -> str:
 
 def _split_name_list(text: str) -> list[str]:
     """``"A, B and C"`` -> ``["A", "B", "C"]`` (an Oxford comma is tolerated)."""
-    head, sep, last = text.rpartition(" and ")
-    if not sep:
+    m = _LAST_AND.fullmatch(text)
+    if m is None:
         return [text.strip()]
-    parts = [p.strip() for p in head.rstrip().rstrip(",").split(",")]
-    return [*parts, last.strip()]
+    parts = [p.strip() for p in m["head"].rstrip().rstrip(",").split(",")]
+    return [*parts, m["last"].strip()]
 
 
 def _first_sentence(text: str) -> str:
@@ -293,7 +295,8 @@ def parse_premise(text: str) -> ParsedPremise:
     """
     if not isinstance(text, str):
         raise ParseError(f"a premise must be a string, not {type(text).__name__}")
-    m = _PREMISE.fullmatch(text.strip())
+    stripped = text.strip()
+    m = _PREMISE.fullmatch(stripped)
     if m is None:
         first = _first_sentence(text)
         raise ParseError(
@@ -302,7 +305,7 @@ def parse_premise(text: str) -> ParsedPremise:
             "variables are as follows: ...'",
             sentence=first,
         )
-    frame = _clean(text[: m.start("body")])
+    frame = _clean(stripped[: m.start("body")])  # offsets of the stripped text
     n, n2 = int(m["n"]), int(m["n2"])
     if n != n2:
         raise ParseError(
