@@ -31,7 +31,7 @@ from corr2cause.dataset.compose import (
     relabel_permutation,
     swap_forms,
 )
-from corr2cause.dataset.themes import load_theme
+from corr2cause.dataset.themes import ThemeError, load_theme
 
 RELATIONS = (
     "parent",
@@ -415,3 +415,85 @@ def test_themed_columns_use_the_class_names(small: dict[int, list[ClassData]]) -
 
 def test_names_variants_registers_and_deduplicates() -> None:
     assert compose.names_variants(["medicine", "medicine"]) == ["names-medicine"]
+
+
+THEME_TOML = """name = "mdata-test"
+version = 1
+description = "three made-up words"
+assignment = "in order"
+names = ["alpha", "beta", "gamma"]
+{links}"""
+LINK = """
+[[links]]
+cause = "alpha"
+effect = "beta"
+source = "made up for a test"
+"""
+
+
+def test_names_variants_registers_a_theme_file(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compose, "VARIANTS", dict(compose.VARIANTS))
+    path = tmp_path / "mdata-test.toml"  # type: ignore[operator]
+    path.write_text(THEME_TOML.format(links=LINK))
+    assert compose.names_variants([str(path), "symbols", str(path)]) == [
+        "names-mdata-test",
+        "names-symbols",
+    ]
+    variant = compose.VARIANTS["names-mdata-test"]
+    assert variant.name == "names-mdata-test" and variant.theme is not None
+    assert variant.theme.names == ("alpha", "beta", "gamma")
+    assert not variant.paraphrase and not variant.relabel
+    assert variant.class_names("n3-m0000001", 3, seed=0) == ["alpha", "beta", "gamma"]
+    assert f"theme sha256 {variant.theme.sha256[:12]}" in variant.description
+    # the same file again is the same theme; another file under the same name is refused
+    assert compose.names_variants([str(path)]) == ["names-mdata-test"]
+    other = tmp_path / "other.toml"  # type: ignore[operator]
+    other.write_text(THEME_TOML.format(links=""))
+    with pytest.raises(ThemeError, match="clashes"):
+        compose.names_variants([str(other)])
+    # a theme named like a built-in variant that has no theme ("original") clashes too
+    plain = tmp_path / "plain.toml"  # type: ignore[operator]
+    plain.write_text(THEME_TOML.format(links="").replace("mdata-test", "x"))
+    monkeypatch.setitem(compose.VARIANTS, "names-x", VARIANTS["original"])
+    with pytest.raises(ThemeError, match="clashes"):
+        compose.names_variants([str(plain)])
+
+
+def test_commonsense_columns_of_a_class_with_a_known_link(
+    small: dict[int, list[ClassData]], tmp_path: pytest.TempPathFactory
+) -> None:
+    path = tmp_path / "mdata-test.toml"  # type: ignore[operator]
+    path.write_text(THEME_TOML.format(links=LINK))
+    theme = load_theme(path)
+    variant = compose.theme_variant(theme)
+    # N = 2, the class with the edge: alpha -> beta is the stated link, in order
+    data = next(d for d in small[2] if not d.statements)
+    cols = class_columns(data, variant, hypothesis_table(2, variant), split="test", seed=0)
+    assert cols["hypothesis"][0] == "alpha directly causes beta."
+    # by SPEC section 2 and the link alpha -> beta: parent and non-parent ancestor claim the
+    # known direction, child and non-child descendant the reverse, collider/confounder neither
+    assert cols["commonsense"] == [
+        "agrees",
+        "agrees",
+        "contradicts",
+        "contradicts",
+        "unrelated",
+        "unrelated",
+    ]
+    # the edge is undirected in the class: nothing is entailed, so answering "yes" from the
+    # known direction is wrong (a conflict), answering "no" to the reverse right; collider and
+    # confounder claim no direction (None)
+    assert cols["label"] == [0, 0, 0, 0, 0, 0]
+    assert cols["commonsense_conflict"] == [True, True, False, False, None, None]
+    # a theme without links knows nothing about the pair
+    none = compose.theme_variant(load_theme(_without_links(tmp_path)))
+    cols = class_columns(data, none, hypothesis_table(2, none), split="test", seed=0)
+    assert cols["commonsense"] == [None] * 6 and cols["commonsense_conflict"] == [None] * 6
+
+
+def _without_links(tmp_path: pytest.TempPathFactory) -> str:
+    path = tmp_path / "plain.toml"  # type: ignore[operator]
+    path.write_text(THEME_TOML.format(links=""))
+    return str(path)
