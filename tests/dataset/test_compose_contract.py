@@ -497,3 +497,10 @@ def _without_links(tmp_path: pytest.TempPathFactory) -> str:
     path = tmp_path / "plain.toml"  # type: ignore[operator]
     path.write_text(THEME_TOML.format(links=""))
     return str(path)
+
+
+def test_build_classes_reports_progress_every_128_classes() -> None:
+    calls: list[tuple[int, int]] = []
+    classes = build_classes(5, progress=lambda done, total: calls.append((done, total)))
+    assert len(classes) == 142  # SPEC section 3
+    assert calls == [(0, 142), (128, 142), (142, 142)]

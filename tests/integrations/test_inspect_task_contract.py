@@ -199,3 +199,30 @@ def test_system_prompt_is_the_first_solver_step_unless_disabled(tiny_csv: Path) 
     assert messages(with_system) == [("system", PAPER_SYSTEM_PROMPT), ("user", "q")]
     without = inspect_task.corr2cause(data=str(tiny_csv), system_prompt=False)
     assert messages(without) == [("user", "q")]
+
+
+@pytest.fixture(scope="module")
+def small_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated root, N = 2..3, original and refactor (about 0.3 s)."""
+    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+
+    out = tmp_path_factory.mktemp("inspect") / "gen"
+    generate_dataset(
+        out, GenerationConfig(nodes=[2, 3], variants=["original", "refactor"], formats=["parquet"])
+    )
+    return out
+
+
+def test_task_split_and_config_of_a_folder(small_root: Path) -> None:
+    # SPEC section 6 cut at class boundaries: N = 2 6/6, N = 3 36/54 (test/dev)
+    task = inspect_task.corr2cause(data=str(small_root))
+    assert len(task.dataset) == 6 + 36
+    assert task.dataset.name == "corr2cause:default:test"
+    assert task.metadata == {"benchmark": "corr2cause", "config": "default", "split": "test"}
+    dev = inspect_task.corr2cause(data=str(small_root), split="dev")
+    assert len(dev.dataset) == 6 + 54 and dev.dataset.name == "corr2cause:default:dev"
+    config = "perturbation_by_refactorization"
+    ref = inspect_task.corr2cause(data=str(small_root), config=config)
+    assert ref.dataset.name == f"corr2cause:{config}:test"
+    assert {s.metadata["variant"] for s in ref.dataset} == {"refactor"}
+    assert ref.metadata["config"] == config

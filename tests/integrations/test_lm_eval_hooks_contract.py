@@ -159,3 +159,29 @@ def test_undefined_aggregations_are_none() -> None:
     assert hooks.f1_valid([(1, 0), (0, 1)]) == 0.0  # defined: tp 0, fp 1, fn 1
     value = hooks.recall_valid([(1, 0)])
     assert value == 0.0 and not math.isnan(value)
+
+
+@pytest.fixture(scope="module")
+def small_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated root, N = 2..3, original and refactor (about 0.3 s)."""
+    from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+
+    out = tmp_path_factory.mktemp("lm-eval") / "gen"
+    generate_dataset(
+        out, GenerationConfig(nodes=[2, 3], variants=["original", "refactor"], formats=["parquet"])
+    )
+    return out
+
+
+def test_load_corr2cause_split_and_config_of_a_folder(small_root: Path) -> None:
+    pytest.importorskip("datasets")
+    # SPEC section 6 cut at class boundaries (tests/dataset/test_splits.py): N = 2 6/6,
+    # N = 3 36/54 (test/dev)
+    assert hooks.load_corr2cause(str(small_root))["test"].num_rows == 6 + 36
+    dev = hooks.load_corr2cause(str(small_root), split="dev")["test"]
+    assert dev.num_rows == 6 + 54
+    assert set(dev["label3"]) == {"entailment", "neutral", "contradiction"}
+    assert set(dev["variant"]) == {"original"}
+    ref = hooks.load_corr2cause(str(small_root), config="perturbation_by_refactorization")["test"]
+    assert set(ref["variant"]) == {"refactor"}
+    assert ref["premise"][0].startswith("Suppose there is a closed system of 2 variables, Z and Y.")
