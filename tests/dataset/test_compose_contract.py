@@ -446,7 +446,8 @@ def test_names_variants_registers_a_theme_file(
     assert variant.theme.names == ("alpha", "beta", "gamma")
     assert not variant.paraphrase and not variant.relabel
     assert variant.class_names("n3-m0000001", 3, seed=0) == ["alpha", "beta", "gamma"]
-    assert f"theme sha256 {variant.theme.sha256[:12]}" in variant.description
+    # the manifest line names the theme file by the first 12 hex digits of its sha256
+    assert variant.description.endswith(f"; theme sha256 {variant.theme.sha256[:12]}")
     # the same file again is the same theme; another file under the same name is refused
     assert compose.names_variants([str(path)]) == ["names-mdata-test"]
     other = tmp_path / "other.toml"  # type: ignore[operator]
