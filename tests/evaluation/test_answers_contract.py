@@ -45,6 +45,7 @@ RULE_CASES: dict[str, list[tuple[str, str | None]]] = {
         ('{"label": 1, "verdict": "no"}', "no"),
         # the last object of the text counts
         ('first {"answer": "yes"} then {"answer": "no"}', "no"),
+        ('{"answer": "yes"} then {"answer": "no"}', "no"),
         ('Here it is: {"answer": "yes"}', "yes"),
         ('```json\n{"answer": "no"}\n```', "no"),
         # a whole-text object wins over the inner objects it holds
@@ -136,6 +137,16 @@ RULE_CASES: dict[str, list[tuple[str, str | None]]] = {
         ("No\n  \n", "no"),
         ("Step 1.\nTherefore, it must be true that " + LEADING_80, None),
         ("Step 1.\nWe conclude nothing.", None),
+        # a long last line counts when it starts with a verdict word
+        ("Step 1.\nYes, " + LEADING_80, "yes"),
+        ("Step 1.\nTrue, " + LEADING_80, "yes"),
+        ("Step 1.\nNo, " + LEADING_80, "no"),
+        ("Step 1.\nFalse, " + LEADING_80, "no"),
+        ("Step 1.\n**Therefore**, yes, " + LEADING_80, "yes"),
+        ("Step 1.\nTherefore, **no**, " + LEADING_80, "no"),
+        # a last line that does not start with a verdict word is read only up to 80 characters
+        ("Step 1.\nit must be true " + "x" * 64, "yes"),
+        ("Step 1.\nit must be true " + "x" * 65, None),
         ("", None),
         ("***", None),
     ],
@@ -143,11 +154,17 @@ RULE_CASES: dict[str, list[tuple[str, str | None]]] = {
         ("Yes", "yes"),
         ("yes, because A causes C", "yes"),
         ("True.", "yes"),
+        ("true, because A causes C", "yes"),
         ("No", "no"),
         ("false", "no"),
+        ("False, since B causes A", "no"),
+        ("No, B causes A.", "no"),
         ("**No**", "no"),
         ("> Yes", "yes"),
         ("Therefore, yes.", "yes"),
+        ("Therefore, **yes**.", "yes"),
+        ("> So, no", "no"),
+        ("**Thus**, true", "yes"),
         ("So the answer is: no", "no"),
         ("In conclusion, true", "yes"),
         ("Correct", "yes"),
@@ -178,6 +195,8 @@ RULE_CASES: dict[str, list[tuple[str, str | None]]] = {
         (LEADING_80 + " it must be true", None),
         (LEADING_80 + " we cannot deduce that", None),
         ("x" * 60 + " it must be true", "yes"),
+        ("x" * 73 + " cannot", "no"),  # the phrase ends at character 80
+        ("x" * 74 + " cannot", None),  # ... and at 81
         ("x" * 60 + " we cannot tell", "no"),
         ("Yesterday it rained.", None),
         ("Nothing follows.", None),
@@ -313,6 +332,8 @@ def test_split_reasoning(text: str | None, expected: Reasoning) -> None:
         # the analysis ran out before a final channel: truncated, the reasoning kept
         ("<|channel|>analysis<|message|>still going", Reasoning("still going", "", True)),
         ("<|channel|>analysis<|message|><|end|>", Reasoning(None, "", True)),
+        # harmony control tokens are not part of the reasoning
+        ("<|channel|>analysis<|message|>think<|call|>", Reasoning("think", "", True)),
     ],
 )
 def test_split_harmony(text: str, expected: Reasoning) -> None:
