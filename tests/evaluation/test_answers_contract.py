@@ -202,6 +202,11 @@ RULE_CASES: dict[str, list[tuple[str, str | None]]] = {
         ("Nothing follows.", None),
         ("Notably, B.", None),
         ("Maybe.", None),
+        ("Not sure.", None),
+        # a one-letter y / n is a verdict only when it is the whole answer
+        ("y b", None),
+        ("n b", None),
+        ("x", None),
         ("valid or not", None),
         ("", None),
         ("...", None),
@@ -292,6 +297,7 @@ def test_option_lists_are_not_answers(text: str, verdict: str | None) -> None:
         # the last closing tag ends the reasoning
         ("<think>a</think>b</think>c", Reasoning("a</think>b", "c")),
         ("<think></think>No", Reasoning(None, "No")),
+        ("</think>Yes", Reasoning(None, "Yes")),
         ("<think>\n\n</think>\n\nYes", Reasoning(None, "Yes")),
         ("no reasoning here", Reasoning(None, "no reasoning here")),
         ("  padded  ", Reasoning(None, "padded")),
