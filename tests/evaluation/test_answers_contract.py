@@ -46,6 +46,8 @@ RULE_CASES: dict[str, list[tuple[str, str | None]]] = {
         # the last object of the text counts
         ('first {"answer": "yes"} then {"answer": "no"}', "no"),
         ('{"answer": "yes"} then {"answer": "no"}', "no"),
+        # a whole text that parses to a list is passed over for the objects inside it
+        ('[{"answer": "no"}]', "no"),
         ('Here it is: {"answer": "yes"}', "yes"),
         ('```json\n{"answer": "no"}\n```', "no"),
         # a whole-text object wins over the inner objects it holds
