@@ -473,3 +473,12 @@ def test_bad_tables_are_named(table: object, message: str) -> None:
 def test_bad_tables_default_location() -> None:
     with pytest.raises(AnswerSpecError, match=r"^\[answer\]: must be a table$"):
         AnswerExtractor.from_mapping([])  # type: ignore[arg-type]
+
+
+def test_harmony_empty_analysis_directly_before_the_final_channel():
+    # the final channel starts exactly where the (empty) analysis message starts: nothing of
+    # the final message may leak into the reasoning
+    text = "<|channel|>analysis<|message|><|channel|>final<|message|>Yes"
+    assert split_reasoning(text) == Reasoning(None, "Yes")
+    text = "<|channel|>analysis<|message|>think<|channel|>final<|message|>No"
+    assert split_reasoning(text) == Reasoning("think", "No")

@@ -417,3 +417,17 @@ def test_empty_run() -> None:
         "bootstrap_unit": "item",
         "by_relation": {},
     }
+
+
+@pytest.mark.parametrize("bad", [[0.9, 1], [1.5, 0], [float("nan"), 1]])
+def test_fractional_labels_are_refused_not_truncated(bad):
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        confusion_counts(bad, [1, 1])
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        compute_metrics(bad, [1, 1], n_boot=0)
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        compute_metrics([1, 1], bad, n_boot=0)
+
+
+def test_whole_float_and_bool_labels_count_as_ints():
+    assert confusion_counts([1.0, 0.0, 1.0], [True, False, False]) == (1, 0, 1, 1)

@@ -194,7 +194,7 @@ def _split_harmony(text: str) -> Reasoning:
     reasoning_parts = []
     for start in analysis:
         stop = text.find("<|end|>", start)
-        limit = final.start() if final is not None and final.start() > start else len(text)
+        limit = final.start() if final is not None and final.start() >= start else len(text)
         chunk = text[start : stop if 0 <= stop < limit else limit]
         reasoning_parts.append(_HARMONY_TOKEN.sub("", chunk).strip())
     reasoning = "\n\n".join(p for p in reasoning_parts if p) or None

@@ -51,6 +51,18 @@ METRIC_NAMES = ("f1", "precision", "recall", "accuracy")
 """The reported metrics, in report order."""
 
 
+def _labels(values: Sequence[int] | npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """``values`` as int64 labels; a float that is not a whole number is refused, not truncated.
+
+    The range check ({0, 1}) is the caller's, on the converted array.
+    """
+    raw = np.asarray(values)
+    labels = np.asarray(raw, dtype=np.int64)
+    if raw.dtype.kind == "f" and not np.array_equal(raw, labels):
+        raise ValueError("labels must be 0 or 1")
+    return labels
+
+
 def confusion_counts(
     gold: Sequence[int] | npt.ArrayLike, pred: Sequence[int] | npt.ArrayLike
 ) -> tuple[int, int, int, int]:
@@ -70,8 +82,8 @@ def confusion_counts(
     ValueError
         On different lengths or labels outside {0, 1}.
     """
-    g = np.asarray(gold, dtype=np.int64)
-    p = np.asarray(pred, dtype=np.int64)
+    g = _labels(gold)
+    p = _labels(pred)
     if g.shape != p.shape or g.ndim != 1:
         raise ValueError(f"gold and pred differ in shape: {g.shape} vs {p.shape}")
     if g.size and (g.min() < 0 or g.max() > 1 or p.min() < 0 or p.max() > 1):
@@ -320,8 +332,8 @@ def compute_metrics(
         as scikit-learn's ``confusion_matrix(gold, pred)``), and ``by_num_variables`` /
         ``by_relation`` mapping each group (as a string) to a block with the same keys.
     """
-    g = np.asarray(gold, dtype=np.int64).reshape(-1)
-    p = np.asarray(pred, dtype=np.int64).reshape(-1)
+    g = _labels(gold).reshape(-1)
+    p = _labels(pred).reshape(-1)
     n = g.size
     pf = np.zeros(n, bool) if parse_failed is None else np.asarray(parse_failed, dtype=bool)
     rf = np.zeros(n, bool) if request_failed is None else np.asarray(request_failed, dtype=bool)
