@@ -88,7 +88,7 @@ def test_every_cpdag_on_four_nodes_decides_exactly_the_documented_items():
             continue
         seen.add(p)
         np.testing.assert_array_equal(decide_from_cpdag(p), reference_codes(p))
-    assert len(seen) == 185  # labeled MECs on 4 nodes (OEIS A051556: 1, 2, 11, 185)
+    assert len(seen) == 185  # labeled MECs on 4 nodes (OEIS A007984: 1, 2, 11, 185)
 
 
 # DAGs on five nodes whose CPDAGs mix long directed chains (from v-structures and R1/R2)
