@@ -20,8 +20,9 @@ from causal_reference import (
     dag_from_edges,
     ref_edges,
     ref_mask_to_dag,
+    ref_members,
     ref_relabel,
-    skeleton_orientations,
+    ref_v_structures,
 )
 from test_meek_r4 import closure, from_pdag, pattern_edges, to_pdag
 
@@ -35,21 +36,6 @@ from corr2cause.causal.markov_equivalence import (
     skeleton,
     v_structures,
 )
-
-
-def ref_v_structures(dag):
-    edges = set(ref_edges(dag))
-    linked = {frozenset(e) for e in edges}
-    return {
-        (min(a, b), c, max(a, b))
-        for (a, c), (b, c2) in itertools.permutations(edges, 2)
-        if c == c2 and frozenset((a, b)) not in linked
-    }
-
-
-def ref_members(dag):
-    target = ref_v_structures(dag)
-    return sorted(h for h in skeleton_orientations(dag) if ref_v_structures(h) == target)
 
 
 def test_pdag_accessors_by_hand():

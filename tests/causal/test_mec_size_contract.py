@@ -19,8 +19,7 @@ from causal_reference import (
     NAMED_DAGS,
     all_labeled_dags,
     dag_from_edges,
-    ref_edges,
-    skeleton_orientations,
+    ref_members,
 )
 from scipy.stats import chisquare
 
@@ -32,21 +31,6 @@ from corr2cause.causal.mec_size import (
     mec_size,
     sample_members,
 )
-
-
-def ref_v_structures(dag):
-    edges = set(ref_edges(dag))
-    linked = {frozenset(e) for e in edges}
-    return {
-        (min(a, b), c, max(a, b))
-        for (a, c), (b, c2) in itertools.permutations(edges, 2)
-        if c == c2 and frozenset((a, b)) not in linked
-    }
-
-
-def ref_members(dag):
-    target = ref_v_structures(dag)
-    return sorted(h for h in skeleton_orientations(dag) if ref_v_structures(h) == target)
 
 
 def undirected(n, edges):
