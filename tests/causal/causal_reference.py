@@ -233,6 +233,24 @@ def nx_statements(dag: DagT) -> list[StatementT]:
 # --------------------------------------------------------------------------------------------
 
 
+def ref_v_structures(dag: DagT) -> set[tuple[int, int, int]]:
+    """v-structures ``(a, c, b)`` with ``a < b``: ``a -> c <- b``, ``a`` and ``b`` non-adjacent."""
+    edges = set(ref_edges(dag))
+    linked = {frozenset(e) for e in edges}
+    return {
+        (min(a, b), c, max(a, b))
+        for (a, c), (b, c2) in itertools.permutations(edges, 2)
+        if c == c2 and frozenset((a, b)) not in linked
+    }
+
+
+def ref_members(dag: DagT) -> list[DagT]:
+    """The MEC of ``dag`` by Verma & Pearl: orientations of its skeleton (acyclic) with the same
+    v-structures, sorted. Much faster than :func:`brute_force_members` (no d-separation)."""
+    target = ref_v_structures(dag)
+    return sorted(h for h in skeleton_orientations(dag) if ref_v_structures(h) == target)
+
+
 def permute_mask(mask: int, perm: Sequence[int]) -> int:
     """Image of a node bitmask under ``v -> perm[v]``."""
     out = 0
