@@ -37,26 +37,20 @@ from corr2cause.solver.ccpp import parse_ccpp_hypothesis
 from corr2cause.solver.rationale import RationaleError, read_item
 from corr2cause.solver.rationale_check import check_rationale, check_reconstructed
 from corr2cause.solver.rationale_column import RationaleColumn
+from release_pins import (
+    BASELINE_MANIFEST,
+    BASELINE_PARQUET,
+    BASELINE_PYARROW,
+    BASELINE_TEXT,
+    BASELINE_VARIANTS,
+    FORMATS,
+    manifest_digest,
+    versionless_manifest_digest,
+)
 
 from .test_rationale import BROKEN_R2, R2_DAG
 
 VARIANTS = ["original", "paraphrase", "refactor", "relabel", "names-medicine", "names-nonsense"]
-FORMATS = ["csv", "parquet", "jsonl"]
-
-# Recorded with the code of commit 37b017c (before the option existed) for
-# GenerationConfig(nodes=[2, 3, 4], variants=BASELINE_VARIANTS, formats=FORMATS):
-# SHA-256 over the sorted "path sha256" lines of the manifest, and of the manifest itself with
-# its package version set to "X". Parquet bytes depend on the pyarrow version that wrote them.
-BASELINE_VARIANTS = ["original", "paraphrase", "refactor", "relabel", "names-medicine"]
-BASELINE_TEXT = "2626ffdf67f94b1a219d3e70413ec8504a975256dc43aa54f107fb8330099434"
-BASELINE_PARQUET = "530f86ed1d4f5740fd892959f13415f5d2e396b72c33fc48841b87e6086dc44c"
-BASELINE_PYARROW = "26.0.1"
-BASELINE_MANIFEST = "9eb6d89e1bab2909004410c418a56515723adfc3e569ff3c9676be2e1f2ef852"
-
-
-def _digest(manifest: dict[str, Any], keep: Callable[[str], bool]) -> str:
-    lines = "".join(f"{k} {manifest['sha256'][k]}\n" for k in sorted(manifest["sha256"]) if keep(k))
-    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def _rows(folder: Path, variant: str) -> list[dict[str, Any]]:
@@ -136,13 +130,11 @@ def test_default_output_is_byte_identical_to_before(plain: Path) -> None:
     manifest = json.loads((plain / "manifest.json").read_text())
     for rel, sha in manifest["sha256"].items():
         assert hashlib.sha256((plain / rel).read_bytes()).hexdigest() == sha, rel
-    assert _digest(manifest, lambda k: not k.endswith(".parquet")) == BASELINE_TEXT
+    assert manifest_digest(manifest, lambda k: not k.endswith(".parquet")) == BASELINE_TEXT
     if pa.__version__ == BASELINE_PYARROW:
-        assert _digest(manifest, lambda k: k.endswith(".parquet")) == BASELINE_PARQUET
+        assert manifest_digest(manifest, lambda k: k.endswith(".parquet")) == BASELINE_PARQUET
     assert "extra_columns" not in manifest
-    manifest["version"] = "X"
-    text = json.dumps(manifest, indent=2).encode()
-    assert hashlib.sha256(text).hexdigest() == BASELINE_MANIFEST
+    assert versionless_manifest_digest(manifest) == BASELINE_MANIFEST
 
 
 def test_the_column_changes_nothing_else(plain: Path, with_rationale: Path) -> None:
