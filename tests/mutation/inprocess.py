@@ -80,7 +80,7 @@ def clear_caches(prefix: str = "corr2cause") -> int:
 
 
 def _spec_matches(spec: str, item: pytest.Item) -> bool:
-    """Whether ``item`` is selected by the test path ``spec`` (``DIR``, ``FILE``, ``FILE::name``)."""
+    """Whether ``item`` is selected by ``spec``: ``DIR``, ``FILE`` or ``FILE::name``."""
     path, _, rest = spec.partition("::")
     target = Path(path).resolve()
     if item.path != target and target not in item.path.parents:

@@ -1,4 +1,4 @@
-"""tests/mutation/inprocess.py on a tiny synthetic ``mutants/`` tree (one pytest subprocess each)."""
+"""tests/mutation/inprocess.py on a tiny synthetic ``mutants/`` tree, one subprocess a run."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("inprocess.py")
 
-MODULE = '''\
+MODULE = """\
 import functools
 import os
 
@@ -26,7 +26,7 @@ def f(x):
 @functools.cache
 def g():
     return f(1)
-'''
+"""
 
 TEST = """\
 from fake import f
