@@ -123,6 +123,14 @@ class InProcess:
 
     # -- hooks ---------------------------------------------------------------------------------
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        # silence pytest's own report (a dot per test per mutant, every kill's traceback at the
+        # end); this plugin prints one line per mutant. After configure: ``-ra`` is parsed.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            config.pluginmanager.unregister(reporter)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.log(f"collection error in {report.nodeid}:\n{report.longreprtext}")
@@ -307,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(name, specs_of(name)) for name in names]
     plugin = InProcess(plan, verdicts.record, args.timeout, log=lambda s: print(s, flush=True))
     os.environ["MUTANT_UNDER_TEST"] = ""  # trampolines called at import need the variable
-    pytest_args = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:timeout"]
+    pytest_args = ["-p", "no:cacheprovider", "-p", "no:timeout"]  # our SIGALRM, not its
     pytest_args += ["-W", "ignore::pytest.PytestConfigWarning"]  # ``timeout`` without its plugin
     try:
         rc = pytest.main([*pytest_args, *_unique(s for _, ss in plan for s in ss)], [plugin])
