@@ -53,7 +53,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RECHECKED = "rechecked.json"
-KILLED, SURVIVED, TIMEOUT = 1, 0, 36
+KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 5, 36
 SAVE_EVERY = 10
 """Rewrite ``rechecked.json`` after this many new verdicts (and at the end)."""
 
@@ -79,10 +79,15 @@ def clear_caches(prefix: str = "corr2cause") -> int:
     return cleared
 
 
+@functools.cache
+def _resolve(path: str) -> Path:
+    return Path(path).resolve()
+
+
 def _spec_matches(spec: str, item: pytest.Item) -> bool:
     """Whether ``item`` is selected by ``spec``: ``DIR``, ``FILE`` or ``FILE::name``."""
     path, _, rest = spec.partition("::")
-    target = Path(path).resolve()
+    target = _resolve(path)
     if item.path != target and target not in item.path.parents:
         return False
     if not rest:
@@ -117,8 +122,7 @@ class InProcess:
         log: Any = print,
     ) -> None:
         self.plan, self.record, self.timeout, self.log = plan, record, timeout, log
-        self.failed = False
-        self.armed = False
+        self.failed = self.timed_out = self.armed = False
         self.baseline_ok: bool | None = None
 
     # -- hooks ---------------------------------------------------------------------------------
@@ -160,14 +164,20 @@ class InProcess:
             self.log("the tests do not pass unmutated (or none were collected): nothing recorded")
             session.testsfailed = max(session.testsfailed, 1)
             return True
+        self.log(f"{len(items)} tests pass unmutated in {sum(durations.values()):.1f}s")
+
+        @functools.cache
+        def select(specs: tuple[str, ...]) -> list[pytest.Item]:
+            # in the order of the specs; an item two specs select runs at the first
+            return list(dict.fromkeys(i for spec in specs for i in items if _spec_matches(spec, i)))
+
         previous = signal.signal(signal.SIGALRM, self._alarm)
         try:
             for name, specs in self.plan:
-                selected = [i for spec in specs for i in items if _spec_matches(spec, i)]
-                selected = list(dict.fromkeys(selected))  # first spec that selects it wins
+                selected = select(tuple(specs))
                 limit = self.timeout or 5 * sum(durations[i.nodeid] for i in selected) + 5
                 t0 = time.perf_counter()
-                code = self._mutant(session, name, selected, limit)
+                code = self._mutant(session, name, selected, limit) if selected else NO_TESTS
                 self.log(f"{name}: {_word(code)} {time.perf_counter() - t0:.1f}s")
                 self.record(name, code)
         finally:
@@ -193,7 +203,10 @@ class InProcess:
         """Run ``items`` under mutant ``name`` until the first failure; return its code."""
         keep = _SessionOnly(session)
         os.environ["MUTANT_UNDER_TEST"] = ""
-        session._setupstate.teardown_exact(keep)  # type: ignore[arg-type]
+        try:  # what the previous round left set up (normally torn down already)
+            session._setupstate.teardown_exact(keep)  # type: ignore[arg-type]
+        except Exception as error:  # a fixture's finalizer failed: go on
+            self.log(f"teardown error before {name}: {error!r}")
         clear_caches()
         self.failed = self.timed_out = False
         os.environ["MUTANT_UNDER_TEST"] = name
@@ -218,7 +231,8 @@ class InProcess:
 
 
 def _word(code: int) -> str:
-    return {KILLED: "killed", SURVIVED: "survived", TIMEOUT: "timeout"}.get(code, str(code))
+    words = {KILLED: "killed", SURVIVED: "survived", NO_TESTS: "no tests", TIMEOUT: "timeout"}
+    return words.get(code, str(code))
 
 
 class Verdicts:

@@ -45,6 +45,22 @@ def test_g():
     assert g() == 2
 """
 
+# sees a mutant only if module-scoped fixtures are set up again for each mutant
+MODULE_FIXTURE_TEST = """\
+import pytest
+
+from fake import f
+
+
+@pytest.fixture(scope="module")
+def value():
+    return f(1)
+
+
+def test_value(value):
+    assert value == 2
+"""
+
 SURVIVOR = "fake.x_f__mutmut_2"
 
 
@@ -56,6 +72,7 @@ def make_tree(root: Path) -> Path:
     (mutants / "src" / "corr2cause_fake.py").write_text("from fake import f, g\n")
     (mutants / "tests" / "test_f.py").write_text(TEST)
     (mutants / "tests" / "test_g.py").write_text(CACHED_TEST)
+    (mutants / "tests" / "test_h.py").write_text(MODULE_FIXTURE_TEST)
     return mutants
 
 
@@ -107,6 +124,14 @@ def test_default_names_and_caches(tmp_path: Path) -> None:
     done = run(mutants, "--tests", "tests/test_g.py")
     assert done.returncode == 0, done.stdout + done.stderr
     assert verdicts(mutants) == {"fake.x_f__mutmut_1": 1, SURVIVOR: 0}
+
+
+def test_module_fixtures_are_set_up_per_mutant(tmp_path: Path) -> None:
+    mutants = make_tree(tmp_path)
+    names = ["fake.x_f__mutmut_1", SURVIVOR]
+    done = run(mutants, "--tests", "tests/test_h.py", *names)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert verdicts(mutants) == {names[0]: 1, names[1]: 0}
 
 
 def test_unmutated_failure_records_nothing(tmp_path: Path) -> None:
