@@ -23,14 +23,18 @@ Before the first mutant, every collected test runs once unmutated (``MUTANT_UNDE
 if one fails, nothing is recorded. Between mutants, ``MUTANT_UNDER_TEST`` is reset to ``""``,
 every fixture below session scope is torn down, and the ``functools.lru_cache``/``cache``
 caches of ``corr2cause`` modules are cleared, so that nothing computed under one mutant is seen
-by the next. Without ``--timeout``, a mutant's limit is 5 times the unmutated duration of its
+by the next (a plain loop over ``pytest_runtest_protocol`` keeps module fixtures, and one set
+up under a mutant can then kill the next one; ``test_inprocess.py`` checks both). A mutant
+whose tests select nothing (all deselected) records 5, "no tests". Without ``--timeout``, a mutant's limit is 5 times the unmutated duration of its
 tests plus 5 s (mutmut's ``timeout_multiplier``).
 
 Caveat: session-scoped fixtures, computed in the unmutated pass, are shared by all mutants. A
 mutant whose effect only shows in a session fixture (``mec_classes(6)``, ``build_classes``...)
 is not seen by the tests that use that fixture, so the in-process verdict can only under-report
 kills, never invent one: a *killed* here is final, but a survivor must be confirmed with
-``recheck.py NAME`` (a fresh process) before it is recorded as equivalent.
+``recheck.py NAME`` (a fresh process) before it is recorded as equivalent. The one way left
+to invent a kill is state this tool does not reset: a mutant that writes to a module global or
+a class attribute outside a ``functools`` cache; if a kill looks doubtful, re-check it too.
 """
 
 from __future__ import annotations
