@@ -25,8 +25,9 @@ every fixture below session scope is torn down, and the ``functools.lru_cache``/
 caches of ``corr2cause`` modules are cleared, so that nothing computed under one mutant is seen
 by the next (a plain loop over ``pytest_runtest_protocol`` keeps module fixtures, and one set
 up under a mutant can then kill the next one; ``test_inprocess.py`` checks both). A mutant
-whose tests select nothing (all deselected) records 5, "no tests". Without ``--timeout``, a mutant's limit is 5 times the unmutated duration of its
-tests plus 5 s (mutmut's ``timeout_multiplier``).
+whose tests select nothing (all deselected) records 5, "no tests". Without ``--timeout``, a
+mutant's limit is 5 times the unmutated duration of its tests plus 5 s (mutmut's
+``timeout_multiplier``).
 
 Caveat: session-scoped fixtures, computed in the unmutated pass, are shared by all mutants. A
 mutant whose effect only shows in a session fixture (``mec_classes(6)``, ``build_classes``...)
