@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 EXTRAS ?= test,hf,ray,large,report,train,datasets,inspect,lm-eval
 OUT ?= out
 
-.PHONY: setup run test test-all lint bench clean mutation mutation-recheck mutation-score
+.PHONY: setup run test test-all lint bench clean mutation mutation-recheck mutation-inprocess mutation-score
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ mutation: setup
 
 mutation-recheck:
 	$(MUTMUT_ENV) nice -n $(NICE) $(BIN)/python tests/mutation/recheck.py
+	$(BIN)/python tests/mutation/score.py --survivors
+
+# the same re-check in one pytest process (tests/mutation/inprocess.py): faster, but a survivor
+# there is only a candidate until mutation-recheck confirms it
+mutation-inprocess:
+	cd mutants && $(MUTMUT_ENV) nice -n $(NICE) $(abspath $(BIN))/python ../tests/mutation/inprocess.py --match '$(MUTANTS)'
 	$(BIN)/python tests/mutation/score.py --survivors
 
 mutation-score:
