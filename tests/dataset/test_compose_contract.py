@@ -505,3 +505,21 @@ def test_build_classes_reports_progress_every_128_classes() -> None:
     classes = build_classes(5, progress=lambda done, total: calls.append((done, total)))
     assert len(classes) == 142  # SPEC section 3
     assert calls == [(0, 142), (128, 142), (142, 142)]
+
+
+def test_class_columns_write_the_premise_in_the_requested_style(
+    small: dict[int, list[ClassData]],
+) -> None:
+    # the empty graph on 3 nodes: the full premise lists 6 independences, the minimal one the
+    # 3 marginal ones
+    empty = next(d for d in small[3] if d.num_members == 1 and len(d.statements) == 6)
+    v = VARIANTS["original"]
+    table = hypothesis_table(3, v)
+    full = class_columns(empty, v, table, split="dev", seed=0)["premise"]
+    minimal = class_columns(empty, v, table, split="dev", seed=0, premise_style="minimal")
+    assert set(full) == {empty.premise(list("ABC"))}
+    assert full[0].count(" is independent of ") == 3  # marginal, SPEC wording
+    assert full[0].count(" are independent given ") == 3  # conditional
+    assert set(minimal["premise"]) == {empty.premise(list("ABC"), style="minimal")}
+    assert minimal["premise"][0].count(" is independent of ") == 3
+    assert " given " not in minimal["premise"][0]
