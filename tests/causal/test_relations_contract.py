@@ -135,3 +135,18 @@ def test_textbook_relation_holds_by_hand():
     assert textbook_relation_holds(chain, "has_collider", 0, 2) is False
     with pytest.raises(ValueError, match=r"^a relation needs two distinct nodes$"):
         textbook_relation_holds(chain, "parent", 1, 1)
+
+
+def test_non_parent_ancestor_looks_past_the_first_child_it_tries() -> None:
+    # A -> B, A -> C, B -> D (bits: A=0, B=1, C=2, D=3). A reaches D only through B, the
+    # lower of its two children; C, the higher, leads nowhere. Worked by hand from the SPEC:
+    # A is a non-parent ancestor of D, not of C (a parent) or of B (a parent).
+    parents = (0, 0b0001, 0b0001, 0b0010)
+    ev = RelationEvaluator(parents)
+    assert ev.n == 4
+    assert ev.is_non_parent_ancestor(0, 3)
+    assert not ev.is_non_parent_ancestor(0, 1)
+    assert not ev.is_non_parent_ancestor(0, 2)
+    # the mirror: the path through the higher child, the lower one a dead end
+    parents = (0, 0b0001, 0b0001, 0b0100)
+    assert RelationEvaluator(parents).is_non_parent_ancestor(0, 3)
