@@ -407,9 +407,9 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
             if variant.relabel
             else base
         )
-        # the names of every class, drawn as in the flat layout (the same for every class
-        # unless themed)
-        class_names = [variant.class_names(c.mec_id, n, seed=spec.seed) for c in classes]
+        # the names of every class, drawn together as in the flat layout (the same for every
+        # class unless themed)
+        class_names = variant.class_names_many([c.mec_id for c in classes], n, seed=spec.seed)
         premises = [
             c.premise(names, style=spec.premise_style)
             for c, names in zip(classes, class_names, strict=True)
@@ -726,7 +726,8 @@ def _themed_columns(
     """Per-item hypothesis, node names and commonsense columns of a themed shard.
 
     ``hyp_dict[hyp_idx]`` are the table's sentences with placeholders; each class fills in
-    its own names (:func:`~corr2cause.dataset.compose.fill_names`), as the flat writer does.
+    its own names (:func:`~corr2cause.dataset.compose.fill_names`). The flat writer reaches
+    the same strings through :class:`~corr2cause.dataset.compose.NamedPairs`.
     """
     n = len(class_names[0]) if class_names else 0
     prs = pairs(n)
