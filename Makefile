@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 EXTRAS ?= test,hf,ray,large,report,train,datasets,inspect,lm-eval
 OUT ?= out
 
-.PHONY: setup run test test-all lint bench clean mutation mutation-recheck mutation-inprocess mutation-score
+.PHONY: setup run test test-all lint bench clean mutation mutation-recheck mutation-score
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,10 @@ test: setup
 test-all: setup
 	$(BIN)/python -m pytest -q -m "slow or not slow"
 
-# Mutation testing (docs/testing.md): not part of CI. The first pass runs each mutant against
-# the fastest tests of its own layer (tests/mutation/narrow.py); mutation-recheck then runs the
-# survivors against every test that traced them.
-#   make mutation MUTANTS='corr2cause.causal.*' JOBS=1   runs the unchecked mutants of one package
+# Mutation testing (docs/testing.md): not part of CI. tests/mutation/full.py generates the
+# mutants (mutmut), type-checks them once (mypy) and judges them in JOBS in-process pytest
+# workers; verdicts go to mutants/rechecked.json as they come, a second run resumes.
+#   make mutation MUTANTS='corr2cause.causal.*' JOBS=1   judges the mutants of one package
 MUTANTS ?= corr2cause.*
 JOBS ?= 2
 NICE ?= 10
@@ -42,21 +42,11 @@ MUTMUT_ENV = CORR2CAUSE_OFFICIAL_TEST="$${CORR2CAUSE_OFFICIAL_TEST:-$(abspath ..
 	PYTHONPATH="$(abspath mutants/src)" PATH="$(abspath $(BIN)):$$PATH"
 mutation: setup
 	$(BIN)/python -m pip install --quiet -e ".[mutation]"
-	# generate the mutants and trace the tests once (mutmut keeps both in mutants/)
-	$(MUTMUT_ENV) nice -n $(NICE) $(BIN)/mutmut run --max-children $(JOBS) 'corr2cause.dataset.splits.x_split_targets__mutmut_*'
-	$(BIN)/python tests/mutation/narrow.py
-	pending=$$($(BIN)/python tests/mutation/score.py --pending --match '$(MUTANTS)'); \
-		if [ -n "$$pending" ]; then $(MUTMUT_ENV) nice -n $(NICE) $(BIN)/mutmut run --max-children $(JOBS) $$pending; fi
-	$(BIN)/python tests/mutation/score.py --survivors
+	$(MUTMUT_ENV) nice -n $(NICE) $(BIN)/python tests/mutation/full.py --jobs $(JOBS) --match '$(MUTANTS)'
 
+# every survivor again, one fresh pytest per mutant, against all its traced tests (no budget)
 mutation-recheck:
 	$(MUTMUT_ENV) nice -n $(NICE) $(BIN)/python tests/mutation/recheck.py
-	$(BIN)/python tests/mutation/score.py --survivors
-
-# the same re-check in one pytest process (tests/mutation/inprocess.py): faster, but a survivor
-# there is only a candidate until mutation-recheck confirms it
-mutation-inprocess:
-	cd mutants && $(MUTMUT_ENV) nice -n $(NICE) $(abspath $(BIN))/python ../tests/mutation/inprocess.py --match '$(MUTANTS)'
 	$(BIN)/python tests/mutation/score.py --survivors
 
 mutation-score:

@@ -131,11 +131,13 @@ def test_step_budget_overrides_the_default(stub_server: StubOpenAIServer) -> Non
 
 
 def test_many_requests_in_flight() -> None:
-    with StubOpenAIServer(delay_s=0.3) as server:
-        backend = _backend(server, timeout=10.0)
+    # replies are held until 64 are in flight (10 s at most): a fixed delay was not always
+    # long enough for 64 client threads to start on a loaded machine
+    with StubOpenAIServer(hold_until_in_flight=64, hold_timeout_s=10.0) as server:
+        backend = _backend(server, timeout=30.0)
         responses = backend.generate(_requests(80), concurrency=64)
     assert all(r.ok for r in responses)
-    assert server.max_in_flight >= 64
+    assert server.max_in_flight == 64
 
 
 def test_missing_key_without_base_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,8 +172,12 @@ def test_api_key_never_reaches_outputs(tmp_path: Path) -> None:
 @pytest.mark.parametrize("concurrency", [1, 8])
 def test_concurrency_is_a_cap(concurrency: int) -> None:
     """``--concurrency 8`` keeps exactly 8 requests in flight, never all of them at once."""
-    with StubOpenAIServer(delay_s=0.25) as server:
-        responses = _backend(server, timeout=10.0).generate(
+    # held until `concurrency` are in flight, then for 0.25 s more: a client that ignored the
+    # cap would have more than `concurrency` requests out by then
+    with StubOpenAIServer(
+        delay_s=0.25, hold_until_in_flight=concurrency, hold_timeout_s=10.0
+    ) as server:
+        responses = _backend(server, timeout=30.0).generate(
             _requests(4 * concurrency), concurrency=concurrency
         )
     assert all(r.ok for r in responses)

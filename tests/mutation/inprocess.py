@@ -8,7 +8,7 @@ the first failure, and records the verdict in ``mutants/rechecked.json`` with th
 ``tests/mutation/score.py`` reads: 1 (killed), 0 (survived), 36 (timeout: the per-mutant
 wall-clock limit, a ``SIGALRM`` from ``signal.setitimer`` that raises inside the test).
 
-Run it from ``mutants/`` with ``PYTHONPATH=src`` (``make mutation-inprocess``)::
+Run it from ``mutants/`` with ``PYTHONPATH=src``::
 
     python ../tests/mutation/inprocess.py [--tests PATH]... [--match GLOB] [--timeout S]
                                           [--again] [NAME ...]
@@ -29,6 +29,20 @@ whose tests select nothing (all deselected) records 5, "no tests". Without ``--t
 mutant's limit is 5 times the unmutated duration of its tests plus 5 s (mutmut's
 ``timeout_multiplier``).
 
+**Worker mode** (``--worker I``, what ``make mutation`` runs through ``tests/mutation/full.py``):
+the mutants come from a queue shared by the workers of one run (``mutants/queue.json``, units
+of one module's mutants claimed under a lock), and each worker learns which tests execute which
+function itself: the first time it claims a unit of a layer, it runs that layer's tests once
+unmutated with ``MUTANT_UNDER_TEST=stats`` (mutmut's trampolines then report every call of a
+mutated function; caches are cleared before each test so that each test reports what it
+computes), which is also that layer's unmutated check. A mutant then runs its layer's tests
+that execute its function, the fastest first: tests of at most ``--max-test`` seconds up to
+``--budget`` seconds in all (:func:`narrowed`), and, if it survives that and has no
+recorded reason in ``equivalent.toml``, again with every such test up to ``--deep-budget``
+seconds. Mutants already killed (1), typed (37) or timed out (36) in ``rechecked.json`` are
+skipped; survivors run again, so a new test shows in the next run. Before its first mutant a
+worker waits for the type check (``mutants/typed.done``), whose verdicts it skips.
+
 Caveat: session-scoped fixtures, computed in the unmutated pass, are shared by all mutants. A
 mutant whose effect only shows in a session fixture (``mec_classes(6)``, ``build_classes``...)
 is not seen by the tests that use that fixture, so the in-process verdict can only under-report
@@ -41,6 +55,8 @@ a class attribute outside a ``functools`` cache; if a kill looks doubtful, re-ch
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import fnmatch
 import functools
 import json
@@ -50,7 +66,8 @@ import signal
 import sys
 import time
 import tomllib
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +75,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RECHECKED = "rechecked.json"
-KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 5, 36
+KILLED, SURVIVED, NO_TESTS, TIMEOUT, TYPED = 1, 0, 5, 36, 37
+CRASHED = -11
+"""A mutant whose worker died while running it (recorded by full.py; retried next run)."""
+DEAD = frozenset({KILLED, TIMEOUT, TYPED})
+"""Verdicts a later run does not revisit (a survivor runs again: a new test may kill it)."""
+QUEUE, TYPED_DONE, TRACED = "queue.json", "typed.done", "traced-tests.json"
+"""Under ``mutants/``: the work queue, the type check's end, function -> tests that ran it."""
+TRAMPOLINE = "mutmut.mutation.trampoline"
+"""The module whose ``record_trampoline_hit`` a trampoline calls in ``stats`` mode."""
 SAVE_EVERY = 10
+BASELINE_FAILED = 2
+"""A worker's exit code when a test fails unmutated: the whole run stops."""
+REFIRE_S = 5.0
+"""After a mutant's time limit, raise MutantTimeout again every this many seconds."""
 """Rewrite ``rechecked.json`` after this many new verdicts (and at the end)."""
 
 
@@ -136,9 +165,30 @@ class InProcess:
     def pytest_configure(self, config: pytest.Config) -> None:
         # silence pytest's own report (a dot per test per mutant, every kill's traceback at the
         # end); this plugin prints one line per mutant. After configure: ``-ra`` is parsed.
+        # pytest-timeout is off (``-p no:timeout``: its SIGALRM would replace ours); its marker
+        # must still be known under ``--strict-markers``
+        config.addinivalue_line("markers", "timeout(seconds): pytest-timeout's (not loaded here)")
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             config.pluginmanager.unregister(reporter)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Any:
+        # a session fixture is shared by every mutant after it: compute it unmutated, wherever
+        # it is first needed, and leave no cache filled under the mutant behind
+        if fixturedef.scope != "session":
+            yield
+            return
+        mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+        if mutant in ("", "stats"):
+            yield
+            return
+        os.environ["MUTANT_UNDER_TEST"] = ""
+        try:
+            yield
+        finally:
+            os.environ["MUTANT_UNDER_TEST"] = mutant
+            clear_caches()
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -215,9 +265,11 @@ class InProcess:
         clear_caches()
         self.failed = self.timed_out = False
         os.environ["MUTANT_UNDER_TEST"] = name
-        # re-fire every second: a test that swallows the first MutantTimeout still stops
+        # re-fire every few seconds: a test that swallows the first MutantTimeout still stops,
+        # and pytest has the time to report the first one (a second MutantTimeout inside its
+        # report, in the middle of building an AST, left the interpreter unusable)
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, limit, 1.0)
+        signal.setitimer(signal.ITIMER_REAL, limit, REFIRE_S)
         try:
             for k, item in enumerate(items):
                 nextitem = items[k + 1] if k + 1 < len(items) else keep
@@ -235,8 +287,338 @@ class InProcess:
         return KILLED if self.failed else SURVIVED
 
 
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block."""
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` atomically with ``data`` as JSON."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def layer_of(name: str) -> str:
+    """``corr2cause.causal.x_f__mutmut_3`` -> ``tests/causal/`` (the tests that judge it)."""
+    parts = name.split(".")
+    return f"tests/{parts[1]}/" if len(parts) > 2 else "tests/"
+
+
+def narrowed(
+    tests: list[str], duration: dict[str, float], *, max_test: float, budget: float
+) -> list[str]:
+    """The tests a pass runs against a mutant: the fastest first, within a budget.
+
+    Of ``tests`` (those that executed the mutant's function), the ones of at most ``max_test``
+    seconds, fastest first, while their durations add up to at most ``budget`` (the fastest
+    test is always kept). Most mutants die in their first test; the budget bounds what a
+    survivor costs. The exhaustive N = 6 tests of 10-50 s each execute the functions at the
+    bottom of the stack (``meek_closure``, ``parse_premise``): without a budget, the survivors
+    of those functions alone would take hours.
+    """
+    ranked = sorted(tests, key=lambda t: (duration.get(t, 0.0), t))
+    fast = [t for t in ranked if duration.get(t, 0.0) <= max_test] or ranked[:1]
+    kept: list[str] = []
+    spent = 0.0
+    for test in fast:
+        if kept and spent + duration.get(test, 0.0) > budget:
+            break
+        kept.append(test)
+        spent += duration.get(test, 0.0)
+    return kept
+
+
+class WorkQueue:
+    """The units of one run, shared by its workers: ``mutants/queue.json``, claimed under a lock.
+
+    A unit is ``{"layer": "tests/causal/", "mutants": [...], "cost": float}``. A worker first
+    takes back a unit it claimed and did not finish (a worker restarted after a crash has the
+    same number); then the costliest unclaimed unit of a layer it has claimed before; failing
+    that, of a layer no other worker has; failing that, the costliest left.
+    """
+
+    def __init__(self, path: Path, worker: int) -> None:
+        self.path, self.worker = path, str(worker)
+        self.current: int | None = None
+
+    @staticmethod
+    def create(path: Path, units: list[dict[str, Any]], run: str = "") -> None:
+        data = {"units": units, "claimed": {}, "layers": {}, "done": [], "run": run}
+        write_json(path, data)
+
+    def claim(self) -> dict[str, Any] | None:
+        with locked(self.path.with_name(self.path.name + ".lock")):
+            data = json.loads(self.path.read_text())
+            done = set(data.setdefault("done", []))
+            # a unit this worker's predecessor claimed and did not finish (it was restarted)
+            unfinished = [
+                int(k)
+                for k, w in data["claimed"].items()
+                if str(w) == self.worker and int(k) not in done and int(k) != self.current
+            ]
+            if unfinished:
+                self.current = min(unfinished)
+                unit: dict[str, Any] = data["units"][self.current]
+                return unit
+            free = [k for k in range(len(data["units"])) if str(k) not in data["claimed"]]
+            if not free:
+                return None
+            layers = data["layers"]
+            mine = set(layers.get(self.worker, []))
+            others = {lay for w, ls in layers.items() if w != self.worker for lay in ls}
+
+            def layer(k: int) -> str:
+                return str(data["units"][k]["layer"])
+
+            pool = [k for k in free if layer(k) in mine] or [
+                k for k in free if layer(k) not in others
+            ]
+            k = max(pool or free, key=lambda k: (data["units"][k]["cost"], -k))
+            data["claimed"][str(k)] = int(self.worker)
+            layers[self.worker] = sorted(mine | {layer(k)})
+            write_json(self.path, data)
+            self.current = k
+            unit = data["units"][k]
+            return unit
+
+    def finish(self) -> None:
+        """Mark the unit last claimed as done (a restarted worker does not take it again)."""
+        if self.current is None:
+            return
+        with locked(self.path.with_name(self.path.name + ".lock")):
+            data = json.loads(self.path.read_text())
+            data["done"] = sorted({*data.get("done", []), self.current})
+            write_json(self.path, data)
+
+
+class Worker(InProcess):
+    """One worker of a full run (see the module docstring): claims units until none is left."""
+
+    def __init__(
+        self,
+        queue: WorkQueue,
+        verdicts: Verdicts,
+        equivalent: set[str],
+        *,
+        typed_done: Path | None,
+        max_test: float,
+        budget: float,
+        deep_budget: float,
+        timeout: float | None = None,
+        log: Any = print,
+    ) -> None:
+        super().__init__([], verdicts.record, timeout, log)
+        self.queue, self.verdicts, self.equivalent = queue, verdicts, equivalent
+        self.typed_done = typed_done
+        self.max_test, self.budget, self.deep_budget = max_test, budget, deep_budget
+        self.tests_of: dict[str, list[str]] = defaultdict(list)
+        """Mangled function name -> the traced tests that executed it."""
+        self.duration: dict[str, float] = {}
+        self.traced: set[str] = set()
+        self.order: dict[pytest.Item, int] = {}
+        self.flaky: list[str] = []
+        self.run_id = json.loads(queue.path.read_text()).get("run", "")
+        """The queue's run: a trace saved by another worker of it can be reused."""
+        self.baseline_ok = True  # until a trace starts: mutants' failures are not shown
+        self.counts: dict[str, int] = defaultdict(int)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed:
+            raise session.Interrupted(f"{session.testsfailed} errors during collection")
+        items = {test_id(i): i for i in session.items}
+        self.order = {item: k for k, item in enumerate(session.items)}
+        previous = signal.signal(signal.SIGALRM, self._alarm)
+        try:
+            while (unit := self.queue.claim()) is not None:
+                layer = unit["layer"]
+                if layer not in self.traced and self._load_trace(layer):
+                    self.log(f"{layer}: using the trace another worker made")
+                if layer not in self.traced:
+                    layer_items = [i for n, i in items.items() if n.startswith(layer)]
+                    if not layer_items:
+                        self.log(f"no collected test is under {layer}")
+                    if not self._trace(session, layer, layer_items):
+                        session.testsfailed = max(session.testsfailed, 1)
+                        return True
+                self._wait_typed()
+                for name in unit["mutants"]:
+                    if self.verdicts.code(name) in DEAD or self.verdicts.code(name) == CRASHED:
+                        self.counts["skipped"] += 1  # final, or this run's worker died on it
+                        continue
+                    running = self.queue.path.with_name(f"running-{self.queue.worker}")
+                    running.write_text(name)  # if this process dies now, full.py knows who
+                    code = self._judge(session, name, items)
+                    self.counts[_word(code)] += 1
+                    self.record(name, code)
+                    self._progress(len(unit["mutants"]))
+                self.verdicts.save()
+                self.queue.finish()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            os.environ["MUTANT_UNDER_TEST"] = ""
+            clear_caches()
+        self.baseline_ok = True
+        return True
+
+    def _progress(self, unit_size: int) -> None:
+        """``mutants/progress-I.json``: how many mutants this worker has judged (full.py sums)."""
+        judged = sum(n for k, n in self.counts.items() if k != "skipped")
+        if judged % 10 == 0:
+            path = self.queue.path.with_name(f"progress-{self.queue.worker}.json")
+            write_json(path, {"judged": judged, "skipped": self.counts["skipped"]})
+
+    def _judge(self, session: pytest.Session, name: str, items: dict[str, pytest.Item]) -> int:
+        """The verdict of one mutant: the quick pass, then the deep one for a survivor."""
+        function = name.partition("__mutmut_")[0]
+        traced = [t for t in self.tests_of.get(function, []) if t.startswith(layer_of(name))]
+        if not traced:
+            self.log(f"{name}: no tests")
+            return NO_TESTS
+        passes = [narrowed(traced, self.duration, max_test=self.max_test, budget=self.budget)]
+        if name not in self.equivalent:
+            deep = narrowed(traced, self.duration, max_test=1e9, budget=self.deep_budget)
+            if deep != passes[0]:
+                passes.append(deep)
+        code = SURVIVED
+        for tests in passes:
+            selected = by_module([items[t] for t in tests], self.order)
+            limit = self.timeout or 5 * sum(self.duration[t] for t in tests) + 5
+            t0 = time.perf_counter()
+            code = self._mutant(session, name, selected, limit)
+            self.log(f"{name}: {_word(code)} {time.perf_counter() - t0:.1f}s ({len(tests)} tests)")
+            if code != SURVIVED:
+                break
+        return code
+
+    def _trace(self, session: pytest.Session, layer: str, items: list[pytest.Item]) -> bool:
+        """Run ``items`` unmutated in ``stats`` mode; learn which functions each one executes."""
+        self.traced.add(layer)
+        if not items:
+            return True
+        hits: set[str] = set()
+
+        def record_hit(name: str, caller: str | None = None) -> None:
+            hits.add(name)
+
+        module = _trampoline()
+        original = getattr(module, "record_trampoline_hit", None)
+        module.record_trampoline_hit = record_hit
+        keep = _SessionOnly(session)
+        self.failed = False
+        self.baseline_ok = None  # a failure now is shown: the tests fail unmutated
+        t_start = time.perf_counter()
+        os.environ["MUTANT_UNDER_TEST"] = "stats"
+        try:
+            for k, item in enumerate(items):
+                nextitem = items[k + 1] if k + 1 < len(items) else keep
+                clear_caches()
+                hits.clear()
+                t0 = time.perf_counter()
+                self._run(item, nextitem)  # type: ignore[arg-type]
+                self.duration[test_id(item)] = time.perf_counter() - t0
+                if self.failed:  # once more: a test that fails only sometimes judges nothing
+                    self.failed = False
+                    self._run(item, nextitem)  # type: ignore[arg-type]
+                    if self.failed:
+                        break
+                    self.log(f"flaky unmutated, left out: {test_id(item)}")
+                    self.flaky.append(test_id(item))
+                    continue
+                for function in hits:
+                    self.tests_of[function].append(test_id(item))
+        finally:
+            os.environ["MUTANT_UNDER_TEST"] = ""
+            if original is not None:
+                module.record_trampoline_hit = original
+        self.baseline_ok = not self.failed
+        if self.failed:
+            self.log(f"{layer}: the tests do not pass unmutated: this worker stops")
+            return False
+        self.log(f"{layer}: {len(items)} tests traced in {time.perf_counter() - t_start:.1f}s")
+        self._save_traced()
+        return True
+
+    def _load_trace(self, layer: str) -> bool:
+        """Take ``layer``'s association from ``traced-tests.json`` if a worker of this run
+        traced it (its unmutated check passed; session fixtures are computed unmutated
+        wherever they are first needed, see ``pytest_fixture_setup``)."""
+        path = self.queue.path.with_name(TRACED)
+        with locked(path.with_name(path.name + ".lock")):
+            known: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+        if known.get("run") != self.run_id or layer not in known.get("layers", []):
+            return False
+        for function, tests in known.get("tests_by_function", {}).items():
+            mine = set(self.tests_of.get(function, []))
+            self.tests_of[function] += [t for t in tests if t.startswith(layer) and t not in mine]
+        self.duration.update(known.get("duration_by_test", {}))
+        self.traced.add(layer)
+        return True
+
+    def _save_traced(self) -> None:
+        """Merge the association into ``traced-tests.json`` (for recheck.py and later runs)."""
+        path = self.queue.path.with_name(TRACED)
+        with locked(path.with_name(path.name + ".lock")):
+            known: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+            tests = known.setdefault("tests_by_function", {})
+            for function, traced in self.tests_of.items():
+                tests[function] = sorted(set(tests.get(function, [])) | set(traced))
+            known.setdefault("duration_by_test", {}).update(self.duration)
+            if known.get("run") != self.run_id:  # layers traced by an earlier run are stale
+                known["run"], known["layers"] = self.run_id, []
+            known["layers"] = sorted({*known["layers"], *self.traced})
+            write_json(path, known)
+
+    def _wait_typed(self) -> None:
+        if self.typed_done is None or self.typed_done.exists():
+            return
+        self.log("waiting for the type check ...")
+        while not self.typed_done.exists():
+            time.sleep(1.0)
+        self.verdicts.refresh()
+
+
+def by_module(items: list[pytest.Item], order: dict[pytest.Item, int]) -> list[pytest.Item]:
+    """``items`` (fastest first) grouped by test module, in collection order within each.
+
+    The module of the fastest test comes first, then the module of the fastest test left, and
+    so on. Run in an interleaved order, each change of module would tear down and set up the
+    module's fixtures again (a tiny torch model, a generated dataset): seconds per mutant.
+    """
+    rank: dict[Path, int] = {}
+    for item in items:
+        rank.setdefault(item.path, len(rank))
+    return sorted(items, key=lambda i: (rank[i.path], order.get(i, 0)))
+
+
+def test_id(item: pytest.Item) -> str:
+    """``tests/causal/test_x.py::test_y[3]``: the item's path from the working directory."""
+    path = item.path.relative_to(Path.cwd()).as_posix()
+    return f"{path}::{item.nodeid.partition('::')[2]}"
+
+
+def _trampoline() -> Any:
+    import importlib
+
+    return importlib.import_module(TRAMPOLINE)
+
+
 def _word(code: int) -> str:
-    words = {KILLED: "killed", SURVIVED: "survived", NO_TESTS: "no tests", TIMEOUT: "timeout"}
+    words = {
+        KILLED: "killed",
+        SURVIVED: "survived",
+        NO_TESTS: "no tests",
+        TIMEOUT: "timeout",
+        TYPED: "typed",
+    }
     return words.get(code, str(code))
 
 
@@ -245,6 +627,7 @@ class Verdicts:
 
     def __init__(self, path: Path, every: int = SAVE_EVERY) -> None:
         self.path, self.every = path, every
+        self.lock = path.with_name(path.name + ".lock")
         self.known: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
         self.new: dict[str, int] = {}
 
@@ -253,23 +636,32 @@ class Verdicts:
         if len(self.new) % self.every == 0:
             self.save()
 
+    def code(self, name: str) -> int | None:
+        return self.new.get(name, self.known.get(name))
+
+    def refresh(self) -> None:
+        """Read what other processes (the type check, other workers) recorded meanwhile."""
+        with locked(self.lock):
+            if self.path.exists():
+                self.known = json.loads(self.path.read_text())
+
     def save(self) -> None:
         if not self.new:
             return
-        # re-read: another re-check (recheck.py, a second run) may have written meanwhile
-        on_disk = json.loads(self.path.read_text()) if self.path.exists() else {}
-        merged = {**on_disk, **self.new}
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(merged, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        # re-read under the lock: another worker or re-check may have written meanwhile
+        with locked(self.lock):
+            on_disk = json.loads(self.path.read_text()) if self.path.exists() else {}
+            write_json(self.path, {**on_disk, **self.new})
 
 
 def default_names(mutants: Path) -> list[str]:
-    """Survivors and mutants with no tests, from mutmut's ``.py.meta`` files (recheck.py)."""
+    """Survivors and mutants with no tests: mutmut's ``.py.meta`` codes under ``rechecked.json``."""
+    store = mutants / RECHECKED
+    rechecked: dict[str, int] = json.loads(store.read_text()) if store.exists() else {}
     names = []
     for meta in sorted((mutants / "src").rglob("*.py.meta")):
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if code in (0, 5, 33):
+            if rechecked.get(name, code) in (0, 5, 33):
                 names.append(name)
     return names
 
@@ -280,8 +672,9 @@ def tests_for(mutants: Path, tests: list[str] | None) -> Any:
         return lambda name: list(tests)
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
     selection = config["pytest_add_cli_args_test_selection"]
-    unnarrowed_path = mutants / "unnarrowed-tests.json"
-    unnarrowed = json.loads(unnarrowed_path.read_text()) if unnarrowed_path.exists() else {}
+    traced_path = mutants / TRACED
+    traced_all = json.loads(traced_path.read_text()) if traced_path.exists() else {}
+    unnarrowed = traced_all.get("tests_by_function", {})
 
     @functools.cache
     def layer_tests(function: str, layer: str) -> tuple[str, ...]:
@@ -299,6 +692,65 @@ def _unique(specs: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(specs))
 
 
+PYTEST_ARGS = [
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:timeout",  # our SIGALRM, not its
+    "-W",
+    "ignore::pytest.PytestConfigWarning",  # ``timeout`` settings without its plugin
+]
+
+
+def selection(layers: Iterable[str]) -> list[str]:
+    """The configured mutmut test selection (pyproject) restricted to ``layers``."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    wanted = tuple(layers)
+    return [
+        t
+        for t in config["pytest_add_cli_args_test_selection"]
+        if (t.rstrip("/") + "/").startswith(wanted)  # a file of a layer, or the layer itself
+    ]
+
+
+def equivalent_names() -> set[str]:
+    """The mutants ``tests/mutation/equivalent.toml`` gives a reason for."""
+    text = (ROOT / "tests" / "mutation" / "equivalent.toml").read_text()
+    return set(tomllib.loads(text)["equivalent"])
+
+
+def run_worker(mutants: Path, args: argparse.Namespace) -> int:
+    """Worker mode: claim units from ``mutants/queue.json`` until it is empty."""
+    queue = WorkQueue(mutants / QUEUE, args.worker)
+    layers = sorted({u["layer"] for u in json.loads(queue.path.read_text())["units"]})
+    tests = args.tests or selection(layers)
+    verdicts = Verdicts(mutants / RECHECKED)
+    prefix = f"[{args.worker}] "
+    plugin = Worker(
+        queue,
+        verdicts,
+        equivalent_names(),
+        typed_done=None if args.no_type_check else mutants / TYPED_DONE,
+        max_test=args.max_test,
+        budget=args.budget,
+        deep_budget=args.deep_budget,
+        timeout=args.timeout,
+        log=lambda s: print(prefix + s, flush=True),
+    )
+    os.environ["MUTANT_UNDER_TEST"] = ""
+    try:
+        rc = pytest.main([*PYTEST_ARGS, *tests], [plugin])
+    finally:
+        verdicts.save()
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(plugin.counts.items()))
+    print(f"{prefix}done: {summary or 'nothing to do'}", flush=True)
+    if not plugin.baseline_ok or rc == pytest.ExitCode.INTERRUPTED:  # or a collection error
+        return BASELINE_FAILED
+    # failed tests are the mutants' doing; an internal error (a broken interpreter after a
+    # timeout, a crash in a plugin) makes full.py start a new worker
+    return int(rc) if rc in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="mutant names (default: recheck.py's)")
@@ -310,16 +762,28 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, help="seconds per mutant (default: 5 x unmutated + 5)"
     )
     parser.add_argument("--again", action="store_true", help="re-run recorded mutants too")
+    worker = parser.add_argument_group("worker mode (tests/mutation/full.py)")
+    worker.add_argument("--worker", type=int, help="claim units of mutants/queue.json as worker I")
+    worker.add_argument("--max-test", type=float, default=1.0, help="quick pass: s per test")
+    worker.add_argument("--budget", type=float, default=3.0, help="quick pass: s per mutant")
+    worker.add_argument(
+        "--deep-budget", type=float, default=30.0, help="a survivor's second pass: s per mutant"
+    )
+    worker.add_argument(
+        "--no-type-check", action="store_true", help="do not wait for mutants/typed.done"
+    )
     args = parser.parse_args(argv)
 
     mutants = Path.cwd()
     if not (mutants / "src").is_dir():
         parser.error("run from mutants/ (with PYTHONPATH=src), as recheck.py runs its tests")
-    if mutants.resolve() == (ROOT / "mutants").resolve():
-        shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
     src = str(mutants / "src")
     if src not in sys.path and "src" not in sys.path:
         sys.path.insert(0, src)
+    if args.worker is not None:  # full.py has copied the tests and written the queue
+        return run_worker(mutants, args)
+    if mutants.resolve() == (ROOT / "mutants").resolve():
+        shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
     verdicts = Verdicts(mutants / RECHECKED)
     names = [n for n in args.names if "__mutmut_" in n] or default_names(mutants)
     names = [
@@ -334,10 +798,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(name, specs_of(name)) for name in names]
     plugin = InProcess(plan, verdicts.record, args.timeout, log=lambda s: print(s, flush=True))
     os.environ["MUTANT_UNDER_TEST"] = ""  # trampolines called at import need the variable
-    pytest_args = ["-p", "no:cacheprovider", "-p", "no:timeout"]  # our SIGALRM, not its
-    pytest_args += ["-W", "ignore::pytest.PytestConfigWarning"]  # ``timeout`` without its plugin
     try:
-        rc = pytest.main([*pytest_args, *_unique(s for _, ss in plan for s in ss)], [plugin])
+        rc = pytest.main([*PYTEST_ARGS, *_unique(s for _, ss in plan for s in ss)], [plugin])
     finally:
         verdicts.save()
     print(f"{len(verdicts.new)} verdicts in {verdicts.path}", flush=True)

@@ -11,9 +11,9 @@ Usage::
     python tests/mutation/recheck.py [--tests PATH]... [NAME ...]   # default: all survivors
                                                                     # and mutants with no tests
 
-Without ``--tests``, each mutant runs against every traced test of its own layer that ran its
-function, the association that ``tests/mutation/narrow.py`` cut down to the fastest tests for
-the first pass (or, for a function no such test traced, the layer's configured test files).
+Without ``--tests``, each mutant runs against every test of its own layer that executed its
+function when ``tests/mutation/full.py``'s workers traced the layer (``traced-tests.json``;
+for a function no test executed, the layer's configured test files), with no time budget.
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
     selection = config["pytest_add_cli_args_test_selection"]
 
-    unnarrowed_path = mutants / "unnarrowed-tests.json"
-    unnarrowed = json.loads(unnarrowed_path.read_text()) if unnarrowed_path.exists() else {}
+    traced_path = mutants / "traced-tests.json"  # written by the workers of full.py
+    traced_all = json.loads(traced_path.read_text()) if traced_path.exists() else {}
+    unnarrowed = traced_all.get("tests_by_function", {})
 
     def tests_for(name: str) -> list[str]:
-        # default: every traced test of the mutant's own layer that ran its function (the
-        # association before tests/mutation/narrow.py cut it), else that layer's selection
+        # default: every traced test of the mutant's own layer that ran its function, else
+        # that layer's selection
         if args.tests:
             return list(args.tests)
         layer = f"tests/{name.split('.')[1]}/"
@@ -64,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     out_path = mutants / RECHECKED
     rechecked: dict[str, int] = json.loads(out_path.read_text()) if out_path.exists() else {}
     names = [name for name in args.names if "__mutmut_" in name]
-    if not names:
+    if not names:  # every current survivor (or mutant with no tests), in a fresh process each
         for meta in sorted((mutants / "src").rglob("*.py.meta")):
             for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-                if code in (0, 5, 33) and name not in rechecked:
+                if rechecked.get(name, code) in (0, 5, 33):
                     names.append(name)
     env = dict(os.environ, PYTHONPATH=str(mutants / "src"))
     for name in names:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 SCRIPT = Path(__file__).with_name("inprocess.py")
 
@@ -141,3 +142,236 @@ def test_unmutated_failure_records_nothing(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "FAILED without a mutant" in done.stdout
     assert not (mutants / "rechecked.json").exists()
+
+
+# -- worker mode (tests/mutation/full.py runs it) ------------------------------------------------
+
+# trampolines in ``stats`` mode report each call of a mutated function to mutmut; this stand-in
+# lets the tests run without mutmut installed (src/ comes first on the path)
+TRAMPOLINE = """\
+def record_trampoline_hit(name, caller=None):
+    pass
+"""
+
+TRACED_MODULE = """\
+import os
+
+from mutmut.mutation import trampoline
+
+
+def f(x):
+    m = os.environ.get("MUTANT_UNDER_TEST", "")
+    if m == "stats":
+        trampoline.record_trampoline_hit("fake.x_f")
+    if m.endswith("x_f__mutmut_3"):
+        while True:
+            pass
+    if m.endswith("x_f__mutmut_1"):
+        return x + 2
+    return x * 2 if m.endswith("x_f__mutmut_2") else x + 1
+
+
+def h(x):
+    m = os.environ.get("MUTANT_UNDER_TEST", "")
+    if m == "stats":
+        trampoline.record_trampoline_hit("fake.x_h")
+    return -x if m.endswith("x_h__mutmut_1") else x
+"""
+
+# test_f cannot tell f's mutant 2 (x * 2) from x + 1 at 1; only the slow test can, so the
+# quick pass (tests of at most --max-test seconds) misses it and the deep pass kills it
+TRACED_TESTS = {
+    "test_f.py": "from fake import f\n\n\ndef test_f():\n    assert f(1) == 2\n",
+    "test_slow.py": (
+        "import time\n\nfrom fake import f\n\n\n"
+        "def test_f_at_3():\n    time.sleep(0.6)\n    assert f(3) == 4\n"
+    ),
+    "test_h.py": "from fake import h\n\n\ndef test_h():\n    assert h(2) == 2\n",
+    "test_none.py": "def test_nothing():\n    assert True\n",
+}
+
+F = [f"fake.x_f__mutmut_{k}" for k in (1, 2, 3)]
+H = ["fake.x_h__mutmut_1", "fake.x_h__mutmut_2"]  # h's mutant 2 does nothing: a survivor
+
+
+def make_traced_tree(root: Path, units: list[list[str]]) -> Path:
+    mutants = root / "mutants"
+    (mutants / "src" / "mutmut" / "mutation").mkdir(parents=True)
+    (mutants / "tests").mkdir()
+    for package in ("mutmut", "mutmut/mutation"):
+        (mutants / "src" / package / "__init__.py").write_text("")
+    (mutants / "src" / "mutmut" / "mutation" / "trampoline.py").write_text(TRAMPOLINE)
+    (mutants / "src" / "fake.py").write_text(TRACED_MODULE)
+    for name, text in TRACED_TESTS.items():
+        (mutants / "tests" / name).write_text(text)
+    queue = {
+        "units": [{"layer": "tests/", "mutants": u, "cost": len(u)} for u in units],
+        "claimed": {},
+        "layers": {},
+    }
+    (mutants / "queue.json").write_text(json.dumps(queue))
+    return mutants
+
+
+def worker(mutants: Path, k: int, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": "src", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("MUTANT_UNDER_TEST", None)
+    cmd = [sys.executable, str(SCRIPT), "--worker", str(k), "--tests", "tests", "--timeout", "3"]
+    return subprocess.Popen(
+        [*cmd, "--max-test", "0.3", *args],
+        cwd=mutants,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_worker_traces_then_runs_only_the_tests_that_execute_the_function(tmp_path: Path) -> None:
+    mutants = make_traced_tree(tmp_path, [F, H])
+    # f's mutant 3 (an endless loop) was rejected by the type check: it must not run at all
+    (mutants / "rechecked.json").write_text(json.dumps({F[2]: 37}))
+    (mutants / "typed.done").write_text("x\n")
+    proc = worker(mutants, 0)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert verdicts(mutants) == {F[0]: 1, F[1]: 1, F[2]: 37, H[0]: 1, H[1]: 0}
+    # the trace linked f to test_f and test_slow only, h to test_h only; test_none is never
+    # run under a mutant; mutant 2 of f survives the quick pass (test_f alone) and dies in the
+    # deep pass (test_f, then test_slow)
+    assert f"{F[0]}: killed" in out and "(1 tests)" in out
+    assert f"{F[1]}: survived" in out and f"{F[1]}: killed" in out and "(2 tests)" in out
+    assert F[2] + ":" not in out
+    assert f"{H[1]}: survived" in out
+    queue = json.loads((mutants / "queue.json").read_text())
+    assert queue["claimed"] == {"0": 0, "1": 0} and queue["layers"] == {"0": ["tests/"]}
+
+
+def test_two_workers_share_the_queue_and_resume_skips_final_verdicts(tmp_path: Path) -> None:
+    mutants = make_traced_tree(tmp_path, [[F[0]], [F[1]], [H[0]], [H[1]]])
+    procs = [worker(mutants, k, "--no-type-check") for k in (0, 1)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert verdicts(mutants) == {F[0]: 1, F[1]: 1, H[0]: 1, H[1]: 0}
+    claimed = json.loads((mutants / "queue.json").read_text())["claimed"]
+    assert sorted(claimed) == ["0", "1", "2", "3"]  # every unit claimed exactly once
+    assert sum(out.count(": killed") for out in outs) >= 3
+    # a second run: killed mutants are final and skipped, the survivor runs again
+    (mutants / "queue.json").write_text(
+        json.dumps(
+            {
+                "units": [{"layer": "tests/", "mutants": F[:2] + H, "cost": 4}],
+                "claimed": {},
+                "layers": {},
+            }
+        )
+    )
+    again = worker(mutants, 0, "--no-type-check")
+    out, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, out
+    assert f"{H[1]}: survived" in out and F[0] + ":" not in out
+    assert "3 skipped" in out
+
+
+def test_worker_stops_when_a_layer_fails_unmutated(tmp_path: Path) -> None:
+    mutants = make_traced_tree(tmp_path, [F])
+    (mutants / "tests" / "test_h.py").write_text(TRACED_TESTS["test_h.py"].replace("== 2", "== 3"))
+    proc = worker(mutants, 0, "--no-type-check")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "do not pass unmutated" in out
+    assert not (mutants / "rechecked.json").exists()
+
+
+FLAKY_TEST = """\
+from pathlib import Path
+from typing import Any
+
+from fake import h
+
+
+def test_h(tmp_path_factory):
+    marker = Path(__file__).with_name("ran-once")
+    first = not marker.exists()
+    marker.touch()
+    assert not first  # fails the first time only
+    assert h(2) == 2
+"""
+
+
+def test_a_test_that_fails_once_unmutated_is_left_out(tmp_path: Path) -> None:
+    mutants = make_traced_tree(tmp_path, [F[:2], H])
+    (mutants / "tests" / "test_h.py").write_text(FLAKY_TEST)
+    proc = worker(mutants, 0, "--no-type-check")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert "flaky unmutated, left out: tests/test_h.py::test_h" in out
+    # h's only test judges nothing: its mutants have no tests; f's are judged as before
+    assert verdicts(mutants) == {F[0]: 1, F[1]: 1, H[0]: 5, H[1]: 5}
+
+
+SESSION_FIXTURE_TEST = """\
+import pytest
+
+from fake import f
+
+
+@pytest.fixture(scope="session")
+def value():
+    return f(1)
+
+
+def test_s(value):
+    assert value == 2
+"""
+
+
+def test_a_trace_is_reused_and_session_fixtures_are_computed_unmutated(tmp_path: Path) -> None:
+    mutants = make_traced_tree(tmp_path, [[H[0]]])
+    for name in ("test_f.py", "test_slow.py"):
+        (mutants / "tests" / name).unlink()
+    (mutants / "tests" / "test_s.py").write_text(SESSION_FIXTURE_TEST)
+    first = worker(mutants, 0, "--no-type-check")
+    out, _ = first.communicate(timeout=120)
+    assert first.returncode == 0, out
+    queue = json.loads((mutants / "queue.json").read_text())
+    queue["units"].append({"layer": "tests/", "mutants": [F[0]], "cost": 1})
+    (mutants / "queue.json").write_text(json.dumps(queue))
+    second = worker(mutants, 1, "--no-type-check")
+    out, _ = second.communicate(timeout=120)
+    assert second.returncode == 0, out
+    # the second worker did not trace again, and its first use of the session fixture was
+    # under f's mutant 1: computed unmutated (2), so test_s cannot see that mutant
+    assert "using the trace another worker made" in out and "traced in" not in out
+    assert verdicts(mutants) == {H[0]: 1, F[0]: 0}
+
+
+def _load_inprocess() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutation_inprocess", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_restarted_worker_takes_back_its_unfinished_unit(tmp_path: Path) -> None:
+    inprocess = _load_inprocess()
+    path = tmp_path / "queue.json"
+    units = [
+        {"layer": f"tests/{x}/", "mutants": [x], "cost": c}
+        for x, c in [("a", 3), ("c", 2), ("e", 1)]
+    ]
+    inprocess.WorkQueue.create(path, units)
+    a, b = inprocess.WorkQueue(path, 0), inprocess.WorkQueue(path, 1)
+    assert a.claim()["mutants"] == ["a"]  # the costliest
+    assert b.claim()["mutants"] == ["c"]  # the costliest of a layer nobody has
+    again = inprocess.WorkQueue(path, 0)  # worker 0 died and was restarted
+    assert again.claim()["mutants"] == ["a"]
+    again.finish()
+    assert again.claim()["mutants"] == ["e"]
+    b.finish()
+    assert b.claim() is None
+    data = json.loads(path.read_text())
+    assert data["claimed"] == {"0": 0, "1": 1, "2": 0} and data["done"] == [0, 1]

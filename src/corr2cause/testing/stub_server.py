@@ -207,6 +207,13 @@ class StubOpenAIServer:
     reject_params : collection of str
         Body fields answered with OpenAI's 400 "Unsupported parameter" (``{"max_tokens"}``
         plays an o-series model).
+    hold_until_in_flight : int
+        Hold every reply until this many requests have been in flight at once (or
+        ``hold_timeout_s`` has passed): concurrency tests then see the client's full
+        concurrency however slowly a loaded machine starts its threads, instead of depending
+        on a fixed delay being long enough.
+    hold_timeout_s : float
+        The longest a reply is held for ``hold_until_in_flight``.
 
     Attributes
     ----------
@@ -227,8 +234,12 @@ class StubOpenAIServer:
         max_requests: int = 10_000_000,
         reasoning_field: str | None = None,
         reject_params: Collection[str] = (),
+        hold_until_in_flight: int = 0,
+        hold_timeout_s: float = 10.0,
     ) -> None:
         self.answer = answer or (lambda prompt: "No")
+        self.hold_until_in_flight = hold_until_in_flight
+        self.hold_timeout_s = hold_timeout_s
         self.reasoning_field = reasoning_field
         self.reject_params = frozenset(reject_params)
         self.responder = responder
@@ -239,6 +250,7 @@ class StubOpenAIServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._in_flight_changed = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._closed = False
         self._httpd = _Server(("127.0.0.1", port), self._handler_class())
@@ -278,6 +290,8 @@ class StubOpenAIServer:
                 return
             self._closed = True
         self._stop.set()
+        with self._lock:  # held replies stop waiting
+            self._in_flight_changed.notify_all()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
@@ -309,7 +323,18 @@ class StubOpenAIServer:
             self.requests.append(request)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._in_flight_changed.notify_all()
         return request
+
+    def _hold(self) -> None:
+        """Wait until ``hold_until_in_flight`` requests have been in flight at once."""
+        if self.hold_until_in_flight <= 0:
+            return
+        with self._lock:
+            self._in_flight_changed.wait_for(
+                lambda: self.max_in_flight >= self.hold_until_in_flight or self._stop.is_set(),
+                timeout=self.hold_timeout_s,
+            )
 
     def _done(self) -> None:
         with self._lock:
@@ -444,6 +469,7 @@ class StubOpenAIServer:
                 request = server._register(path, body, headers)
                 try:
                     status, raw, extra, how = server._reply_for(request)
+                    server._hold()
                     delay = server.delay_s + how.delay_s
                     if delay > 0:
                         server._stop.wait(delay)
