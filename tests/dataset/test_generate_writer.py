@@ -7,6 +7,7 @@ import errno
 import hashlib
 import io
 import json
+import sys
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -126,3 +127,35 @@ def test_an_error_of_the_caller_stops_the_helper(tmp_path, classes_2_to_4):
         )
     assert not _writer_threads()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_switch_interval_is_lowered_during_a_run_and_restored(tmp_path, classes_2_to_4, fail):
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def watch(done: int, total: int) -> None:
+        seen.append(sys.getswitchinterval())
+        if fail and done == 10:
+            raise RuntimeError("stop here")
+
+    config = GenerationConfig(nodes=[2, 3, 4], formats=["csv"])
+    try:
+        generate_dataset(tmp_path / "d", config, progress=watch, classes_by_n=classes_2_to_4)
+    except RuntimeError:
+        assert fail
+    low = min(before, gen._SWITCH_INTERVAL)  # stored in microseconds
+    assert seen and seen == pytest.approx([low] * len(seen), rel=1e-6)
+    assert sys.getswitchinterval() == before
+
+
+def test_nested_pipes_restore_the_interval_when_the_last_closes(tmp_path):
+    before = sys.getswitchinterval()
+    low = min(before, gen._SWITCH_INTERVAL)
+    outer = gen._BlockPipe()
+    inner = gen._BlockPipe()
+    outer.close()
+    assert sys.getswitchinterval() == pytest.approx(low, rel=1e-6), "the inner pipe still runs"
+    inner.close()
+    inner.close()  # closing twice releases once
+    assert sys.getswitchinterval() == before

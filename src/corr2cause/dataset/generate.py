@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -231,6 +232,44 @@ _BLOCK = 1 << 23
 _DEPTH = 8
 """Blocks (as lists of pieces) that may wait for the helper thread."""
 
+_SWITCH_INTERVAL = 1e-4
+"""``sys.setswitchinterval`` while a pipe runs (CPython's default is 5 ms)."""
+
+
+class _PromptHandoff:
+    """Lower the interpreter's switch interval while at least one pipe runs.
+
+    A thread that wants the GIL back after a call that released it (``sha256.update``,
+    ``write``, ``bytes.join``) waits up to the switch interval for a thread running Python
+    code to be asked to let go. With the default 5 ms the writer thread, which needs the GIL
+    three times per block, spent more time waiting than hashing and writing, and a run used
+    one core (wall time = CPU time). The interval only decides how soon a waiting thread is
+    served, never what any thread computes, so lowering it for the length of a run is safe
+    for other threads of the process; the caller's value is restored when the last pipe
+    closes (pipes may run in several threads at once), and a lower value is kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = 0.0
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, _SWITCH_INTERVAL))
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_HANDOFF = _PromptHandoff()
+
 
 class _BlockPipe:
     """One helper thread that joins, hashes and writes the blocks of all writers, in order.
@@ -239,9 +278,10 @@ class _BlockPipe:
     copies large results without the GIL), hashes it and writes it (both release the GIL on
     large buffers), so this work overlaps with building the next blocks. Each time the
     helper wants the GIL back it may wait up to ``sys.getswitchinterval()`` for the busy
-    calling thread, so the queue is deep enough that it never also waits for the next block
-    to be handed over. Memory stays bounded: at most ``depth`` lists of pieces (whose long
-    premises are shared objects) wait, and one joined block exists at a time.
+    calling thread, so the pipe lowers that interval while it runs (:class:`_PromptHandoff`)
+    and the queue is deep enough that the helper never also waits for the next block.
+    Memory stays bounded: at most ``depth`` lists of pieces (whose long premises are shared
+    objects) wait, and one joined block exists at a time.
 
     The first error of the helper (a full disk, say) is raised in the calling thread by the
     next :meth:`put` or by :meth:`close`; after it the helper only drains the queue.
@@ -257,6 +297,8 @@ class _BlockPipe:
         self._writers: list[_HashingWriter] = []
         self._thread = threading.Thread(target=self._run, name="corr2cause-writer", daemon=True)
         self._thread.start()
+        _HANDOFF.acquire()
+        self._running = True
 
     def __enter__(self) -> _BlockPipe:
         return self
@@ -294,9 +336,11 @@ class _BlockPipe:
 
     def close(self, *, raise_error: bool = True) -> None:
         """Finish the queued blocks, stop the thread, close the files; raise a helper error."""
-        if self._thread.is_alive():
+        if self._running:
+            self._running = False
             self._queue.put(None)
             self._thread.join()
+            _HANDOFF.release()
         for writer in self._writers:
             writer._fh.close()
         if raise_error:
