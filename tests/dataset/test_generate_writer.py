@@ -130,7 +130,10 @@ def test_an_error_of_the_caller_stops_the_helper(tmp_path, classes_2_to_4):
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_the_switch_interval_is_lowered_during_a_run_and_restored(tmp_path, classes_2_to_4, fail):
+def test_the_switch_interval_is_lowered_during_a_run_and_restored(
+    tmp_path, monkeypatch, classes_2_to_4, fail
+):
+    monkeypatch.setattr(gen, "_BLOCK", 1)  # the header of train.csv starts the thread
     before = sys.getswitchinterval()
     seen: list[float] = []
 
@@ -152,8 +155,13 @@ def test_the_switch_interval_is_lowered_during_a_run_and_restored(tmp_path, clas
 def test_nested_pipes_restore_the_interval_when_the_last_closes(tmp_path):
     before = sys.getswitchinterval()
     low = min(before, gen._SWITCH_INTERVAL)
-    outer = gen._BlockPipe()
-    inner = gen._BlockPipe()
+    outer, inner = gen._BlockPipe(), gen._BlockPipe()
+    idle = gen._BlockPipe()  # never handed a block: no thread, no change
+    idle.close()
+    assert sys.getswitchinterval() == before
+    for k, pipe in enumerate((outer, inner)):
+        pipe.open(tmp_path / f"f{k}").write_bytes(b"x" * (gen._BLOCK + 1))
+    assert sys.getswitchinterval() == pytest.approx(low, rel=1e-6)
     outer.close()
     assert sys.getswitchinterval() == pytest.approx(low, rel=1e-6), "the inner pipe still runs"
     inner.close()

@@ -285,7 +285,8 @@ class _BlockPipe:
 
     The first error of the helper (a full disk, say) is raised in the calling thread by the
     next :meth:`put` or by :meth:`close`; after it the helper only drains the queue.
-    :meth:`close` always stops the thread and closes every writer's file.
+    :meth:`close` always stops the thread and closes every writer's file. The thread starts
+    with the first block, so a run that writes only Parquet changes nothing.
     """
 
     def __init__(self, depth: int | None = None) -> None:
@@ -296,9 +297,7 @@ class _BlockPipe:
         self._abort = False
         self._writers: list[_HashingWriter] = []
         self._thread = threading.Thread(target=self._run, name="corr2cause-writer", daemon=True)
-        self._thread.start()
-        _HANDOFF.acquire()
-        self._running = True
+        self._running = False  # the thread starts with the first block
 
     def __enter__(self) -> _BlockPipe:
         return self
@@ -332,6 +331,10 @@ class _BlockPipe:
     def put(self, sink: _HashingWriter, pieces: list[bytes]) -> None:
         """Queue a block of ``sink`` (waits while the queue is full)."""
         self._raise()
+        if not self._running:
+            self._thread.start()
+            _HANDOFF.acquire()
+            self._running = True
         self._queue.put((sink, pieces))
 
     def close(self, *, raise_error: bool = True) -> None:
