@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import sys
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,26 +227,139 @@ class GenerationError(Corr2CauseError):
 
 
 _BLOCK = 1 << 23
-"""Bytes a writer collects before handing a block to its helper thread."""
+"""Bytes a writer collects before handing a block to the helper thread."""
+
+_DEPTH = 8
+"""Blocks (as lists of pieces) that may wait for the helper thread."""
+
+_SWITCH_INTERVAL = 1e-4
+"""``sys.setswitchinterval`` while a pipe runs (CPython's default is 5 ms)."""
+
+
+class _PromptHandoff:
+    """Lower the interpreter's switch interval while at least one pipe runs.
+
+    A thread that wants the GIL back after a call that released it (``sha256.update``,
+    ``write``, ``bytes.join``) waits up to the switch interval for a thread running Python
+    code to be asked to let go. With the default 5 ms the writer thread, which needs the GIL
+    three times per block, spent more time waiting than hashing and writing, and a run used
+    one core (wall time = CPU time). The interval only decides how soon a waiting thread is
+    served, never what any thread computes, so lowering it for the length of a run is safe
+    for other threads of the process; the caller's value is restored when the last pipe
+    closes (pipes may run in several threads at once), and a lower value is kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = 0.0
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved, _SWITCH_INTERVAL))
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                sys.setswitchinterval(self._saved)
+
+
+_HANDOFF = _PromptHandoff()
+
+
+class _BlockPipe:
+    """One helper thread that joins, hashes and writes the blocks of all writers, in order.
+
+    The calling thread only collects pieces. The helper joins a block (``bytes.join``
+    copies large results without the GIL), hashes it and writes it (both release the GIL on
+    large buffers), so this work overlaps with building the next blocks. Each time the
+    helper wants the GIL back it may wait up to ``sys.getswitchinterval()`` for the busy
+    calling thread, so the pipe lowers that interval while it runs (:class:`_PromptHandoff`)
+    and the queue is deep enough that the helper never also waits for the next block.
+    Memory stays bounded: at most ``depth`` lists of pieces (whose long premises are shared
+    objects) wait, and one joined block exists at a time.
+
+    The first error of the helper (a full disk, say) is raised in the calling thread by the
+    next :meth:`put` or by :meth:`close`; after it the helper only drains the queue.
+    :meth:`close` always stops the thread and closes every writer's file. The thread starts
+    with the first block, so a run that writes only Parquet changes nothing.
+    """
+
+    def __init__(self, depth: int | None = None) -> None:
+        self._queue: queue.Queue[tuple[_HashingWriter, list[bytes]] | None] = queue.Queue(
+            _DEPTH if depth is None else depth
+        )
+        self._error: BaseException | None = None
+        self._abort = False
+        self._writers: list[_HashingWriter] = []
+        self._thread = threading.Thread(target=self._run, name="corr2cause-writer", daemon=True)
+        self._running = False  # the thread starts with the first block
+
+    def __enter__(self) -> _BlockPipe:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self._abort = True  # the caller's error wins; queued blocks are dropped
+            self.close(raise_error=False)
+        else:
+            self.close()
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is None and not self._abort:
+                sink, pieces = job
+                try:
+                    sink._consume(pieces)
+                except BaseException as err:  # handed to the calling thread
+                    self._error = err
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def open(self, path: Path) -> _HashingWriter:
+        """A new writer of ``path`` whose blocks this pipe handles."""
+        writer = _HashingWriter(path, self)
+        self._writers.append(writer)
+        return writer
+
+    def put(self, sink: _HashingWriter, pieces: list[bytes]) -> None:
+        """Queue a block of ``sink`` (waits while the queue is full)."""
+        self._raise()
+        if not self._running:
+            self._thread.start()
+            _HANDOFF.acquire()
+            self._running = True
+        self._queue.put((sink, pieces))
+
+    def close(self, *, raise_error: bool = True) -> None:
+        """Finish the queued blocks, stop the thread, close the files; raise a helper error."""
+        if self._running:
+            self._running = False
+            self._queue.put(None)
+            self._thread.join()
+            _HANDOFF.release()
+        for writer in self._writers:
+            writer._fh.close()
+        if raise_error:
+            self._raise()
 
 
 class _HashingWriter:
-    """A byte sink that hashes and writes in large blocks.
+    """A byte sink that a :class:`_BlockPipe` hashes and writes in large blocks."""
 
-    Hashing and writing run on a helper thread (both release the GIL on large buffers), so
-    they overlap with building the next block; blocks are handled in order. The pieces of a
-    block are joined on the calling thread: the helper then needs the GIL only twice per
-    block (handing it a piece at a time would leave it waiting for the GIL after each one).
-    """
-
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pipe: _BlockPipe) -> None:
         self.path = path
-        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._pipe = pipe
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed by the pipe
         self._sha = hashlib.sha256()
         self._buf: list[bytes] = []
         self._size = 0
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._pending: Future[None] | None = None
 
     def write(self, text: str) -> None:
         self.write_bytes(text.encode("utf-8"))
@@ -259,23 +374,19 @@ class _HashingWriter:
         if self._size > _BLOCK:
             self.flush()
 
-    def _consume(self, data: bytes) -> None:
+    def flush(self) -> None:
+        """Hand the collected pieces to the pipe."""
+        if self._buf:
+            self._pipe.put(self, self._buf)
+        self._buf, self._size = [], 0
+
+    def _consume(self, pieces: list[bytes]) -> None:  # on the pipe's thread
+        data = b"".join(pieces)
         self._sha.update(data)
         self._fh.write(data)
 
-    def flush(self) -> None:
-        data = b"".join(self._buf)
-        self._buf, self._size = [], 0
-        if self._pending is not None:
-            self._pending.result()  # at most one block in flight: bounded memory, errors surface
-        self._pending = self._pool.submit(self._consume, data)
-
-    def close(self) -> str:
-        self.flush()
-        assert self._pending is not None
-        self._pending.result()
-        self._pool.shutdown()
-        self._fh.close()
+    def hexdigest(self) -> str:
+        """sha256 of everything written; valid once the pipe is closed."""
         return self._sha.hexdigest()
 
 
@@ -421,7 +532,8 @@ def generate_dataset(
     counts: dict[str, Any] = {}
     files: dict[str, str] = {}
     chunk_items = 20_000
-    with staged_directory(out_dir, overwrite=overwrite) as stage:
+    hashed: dict[str, _HashingWriter] = {}
+    with staged_directory(out_dir, overwrite=overwrite) as stage, _BlockPipe() as pipe:
         for vname in config.variants:
             variant = VARIANTS[vname]
             columns, schema = item_columns(variant), items_schema(variant)
@@ -435,9 +547,9 @@ def generate_dataset(
             csv_writers: dict[str, _HashingWriter] = {}
             if "csv" in formats:
                 for s in SPLITS:
-                    csv_writers[s] = _HashingWriter(vdir / f"{s}.csv")
+                    csv_writers[s] = pipe.open(vdir / f"{s}.csv")
                     csv_writers[s].write(",".join(OFFICIAL_COLUMNS) + "\n")
-            jsonl = _HashingWriter(vdir / "items.jsonl") if "jsonl" in formats else None
+            jsonl = pipe.open(vdir / "items.jsonl") if "jsonl" in formats else None
             pq_writer = (
                 pq.ParquetWriter(vdir / "items.parquet", schema, compression="zstd")
                 if "parquet" in formats
@@ -490,13 +602,17 @@ def generate_dataset(
                         progress(done, total_classes)
                 _flush(pending, pq_writer, jsonl, schema)
             for s, w in csv_writers.items():
-                files[f"{vname}/{s}.csv"] = w.close()
+                w.flush()
+                hashed[f"{vname}/{s}.csv"] = w
             if jsonl is not None:
-                files[f"{vname}/items.jsonl"] = jsonl.close()
+                jsonl.flush()
+                hashed[f"{vname}/items.jsonl"] = jsonl
             if pq_writer is not None:
                 pq_writer.close()
                 files[f"{vname}/items.parquet"] = _sha256_file(vdir / "items.parquet")
             counts[vname] = vcounts
+        pipe.close()  # the last blocks are written: the digests are final
+        files |= {key: w.hexdigest() for key, w in hashed.items()}
         manifest = new_manifest(
             "flat",
             config.flat_arguments(),

@@ -1,0 +1,169 @@
+"""The flat writer's block pipe: order, digests, and errors of its helper thread (issue 15)."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+import corr2cause.dataset.generate as gen
+from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+
+
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "corr2cause-writer"]
+
+
+def test_interleaved_writers_keep_their_order_and_digests(tmp_path, monkeypatch):
+    monkeypatch.setattr(gen, "_BLOCK", 10)  # a block every few pieces
+    expected: dict[str, list[bytes]] = {"a": [], "b": [], "c": []}
+    with gen._BlockPipe(depth=2) as pipe:
+        writers = {k: pipe.open(tmp_path / k) for k in expected}
+        for i in range(500):
+            k = "abc"[i * i % 3]
+            piece = f"{k}{i};".encode() * (i % 4)
+            writers[k].write_pieces([piece, b"|"], len(piece) + 1)
+            expected[k] += [piece, b"|"]
+        writers["c"].write("tail\u00e9")
+        expected["c"].append("tail\u00e9".encode())
+        for w in writers.values():
+            w.flush()
+    assert not _writer_threads()
+    for k, w in writers.items():
+        data = b"".join(expected[k])
+        assert (tmp_path / k).read_bytes() == data
+        assert w.hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_small_blocks_give_the_same_files_as_the_default(tmp_path, monkeypatch, classes_2_to_4):
+    config = GenerationConfig(
+        nodes=[2, 3, 4], variants=["original", "names-medicine"], formats=["csv", "jsonl"]
+    )
+    big = generate_dataset(tmp_path / "big", config, classes_by_n=classes_2_to_4)
+    monkeypatch.setattr(gen, "_BLOCK", 3000)
+    monkeypatch.setattr(gen, "_DEPTH", 1)
+    small = generate_dataset(tmp_path / "small", config, classes_by_n=classes_2_to_4)
+    assert small == big
+    for rel in big["sha256"]:
+        assert (tmp_path / "small" / rel).read_bytes() == (tmp_path / "big" / rel).read_bytes()
+    # and the CSV is what the csv module reads back, row for row, as the JSONL says
+    rows = [
+        r
+        for line in (tmp_path / "small" / "names-medicine" / "items.jsonl").open()
+        for r in [json.loads(line)]
+        if r["split"] == "test"
+    ]
+    with open(tmp_path / "small" / "names-medicine" / "test.csv", newline="") as fh:
+        got = list(csv.DictReader(fh))
+    assert [g["input"] for g in got] == [
+        f"Premise: {r['premise']}\nHypothesis: {r['hypothesis']}" for r in rows
+    ]
+
+
+class _FullDisk(io.RawIOBase):
+    """A file that accepts ``room`` bytes and then fails like a full disk."""
+
+    opened: ClassVar[list[_FullDisk]] = []
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        _FullDisk.opened.append(self)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        size = len(memoryview(data))
+        if size > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= size
+        return size
+
+
+@pytest.mark.parametrize("room", [0, 200_000])
+def test_a_failing_write_surfaces_and_stops_the_helper(tmp_path, monkeypatch, classes_2_to_4, room):
+    monkeypatch.setattr(gen, "_BLOCK", 20_000)  # several blocks before the end
+    _FullDisk.opened = []
+    real_open = open
+
+    def fake_open(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "wb" and Path(path).suffix == ".csv":
+            return _FullDisk(room)
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(gen, "open", fake_open, raising=False)
+    out = tmp_path / "data"
+    with pytest.raises(OSError, match="No space left") as info:
+        generate_dataset(
+            out,
+            GenerationConfig(nodes=[2, 3, 4], variants=["names-nonsense"], formats=["csv"]),
+            classes_by_n=classes_2_to_4,
+        )
+    assert info.value.errno == errno.ENOSPC
+    assert not _writer_threads(), "the helper thread was left running"
+    assert _FullDisk.opened and all(f.closed for f in _FullDisk.opened)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "no output, no staging left"
+
+
+def test_an_error_of_the_caller_stops_the_helper(tmp_path, classes_2_to_4):
+    def boom(done: int, total: int) -> None:
+        if done == 10:
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        generate_dataset(
+            tmp_path / "data",
+            GenerationConfig(nodes=[2, 3, 4], formats=["csv", "jsonl"]),
+            progress=boom,
+            classes_by_n=classes_2_to_4,
+        )
+    assert not _writer_threads()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_switch_interval_is_lowered_during_a_run_and_restored(
+    tmp_path, monkeypatch, classes_2_to_4, fail
+):
+    monkeypatch.setattr(gen, "_BLOCK", 1)  # the header of train.csv starts the thread
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def watch(done: int, total: int) -> None:
+        seen.append(sys.getswitchinterval())
+        if fail and done == 10:
+            raise RuntimeError("stop here")
+
+    config = GenerationConfig(nodes=[2, 3, 4], formats=["csv"])
+    try:
+        generate_dataset(tmp_path / "d", config, progress=watch, classes_by_n=classes_2_to_4)
+    except RuntimeError:
+        assert fail
+    low = min(before, gen._SWITCH_INTERVAL)  # stored in microseconds
+    assert seen and seen == pytest.approx([low] * len(seen), rel=1e-6)
+    assert sys.getswitchinterval() == before
+
+
+def test_nested_pipes_restore_the_interval_when_the_last_closes(tmp_path):
+    before = sys.getswitchinterval()
+    low = min(before, gen._SWITCH_INTERVAL)
+    outer, inner = gen._BlockPipe(), gen._BlockPipe()
+    idle = gen._BlockPipe()  # never handed a block: no thread, no change
+    idle.close()
+    assert sys.getswitchinterval() == before
+    for k, pipe in enumerate((outer, inner)):
+        pipe.open(tmp_path / f"f{k}").write_bytes(b"x" * (gen._BLOCK + 1))
+    assert sys.getswitchinterval() == pytest.approx(low, rel=1e-6)
+    outer.close()
+    assert sys.getswitchinterval() == pytest.approx(low, rel=1e-6), "the inner pipe still runs"
+    inner.close()
+    inner.close()  # closing twice releases once
+    assert sys.getswitchinterval() == before
