@@ -87,6 +87,10 @@ TRAMPOLINE = "mutmut.mutation.trampoline"
 SAVE_EVERY = 10
 BASELINE_FAILED = 2
 """A worker's exit code when a test fails unmutated: the whole run stops."""
+TIME_FACTOR, TIME_FLOOR_S = 3.0, 3.0
+"""Worker mode: a pass may take 3 times its tests' traced time plus 3 s (traced in the same
+process, under the same load, with cold caches: a generous bound; 5x + 5 s, mutmut's forked
+setting, made the ~90 endless-loop mutants cost a quarter of a run)."""
 REFIRE_S = 5.0
 """After a mutant's time limit, raise MutantTimeout again every this many seconds."""
 """Rewrite ``rechecked.json`` after this many new verdicts (and at the end)."""
@@ -156,7 +160,7 @@ class InProcess:
         log: Any = print,
     ) -> None:
         self.plan, self.record, self.timeout, self.log = plan, record, timeout, log
-        self.failed = self.timed_out = self.armed = False
+        self.failed = self.timed_out = self.armed = self.in_phase = False
         self.baseline_ok: bool | None = None
 
     # -- hooks ---------------------------------------------------------------------------------
@@ -245,9 +249,37 @@ class InProcess:
     # -- the rounds ----------------------------------------------------------------------------
 
     def _alarm(self, signum: int, frame: object) -> None:
-        if self.armed:
+        # The first alarm always raises. A later one (the test swallowed the first) raises only
+        # inside a test phase: pytest reports the first one by parsing source files, and a
+        # MutantTimeout in the middle of that leaves CPython's AST state broken ("AST
+        # constructor recursion depth mismatch" in every later compile).
+        if self.armed and (not self.timed_out or self.in_phase):
             self.timed_out = True
             raise MutantTimeout()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+        self.in_phase = True
+        try:
+            yield
+        finally:
+            self.in_phase = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        self.in_phase = True
+        try:
+            yield
+        finally:
+            self.in_phase = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Any:
+        self.in_phase = True
+        try:
+            yield
+        finally:
+            self.in_phase = False
 
     def _run(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
@@ -491,7 +523,9 @@ class Worker(InProcess):
         code = SURVIVED
         for tests in passes:
             selected = by_module([items[t] for t in tests], self.order)
-            limit = self.timeout or 5 * sum(self.duration[t] for t in tests) + 5
+            limit = (
+                self.timeout or TIME_FACTOR * sum(self.duration[t] for t in tests) + TIME_FLOOR_S
+            )
             t0 = time.perf_counter()
             code = self._mutant(session, name, selected, limit)
             self.log(f"{name}: {_word(code)} {time.perf_counter() - t0:.1f}s ({len(tests)} tests)")
