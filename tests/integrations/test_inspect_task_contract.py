@@ -16,6 +16,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from corr2cause.errors import Corr2CauseError
+
 pytest.importorskip("inspect_ai")
 
 from inspect_ai.scorer import CORRECT, INCORRECT, SampleScore, Score, Target
@@ -175,6 +177,16 @@ def test_limit_per_n_keeps_the_first_items_of_each_n(tiny_csv: Path) -> None:
     assert [(s.metadata["num_variables"], s.target) for s in samples] == [(2, "No"), (3, "Yes")]
     two = list(inspect_task.corr2cause(data=str(tiny_csv), limit_per_n=2).dataset)
     assert [s.metadata["num_variables"] for s in two] == [2, 2, 3, 3]
+
+
+@pytest.mark.parametrize("limit", [0, -1, True])
+def test_limit_per_n_below_one_is_refused_with_the_projects_error(
+    tiny_csv: Path, limit: int
+) -> None:
+    with pytest.raises(
+        Corr2CauseError, match=f"limit_per_n must be a positive integer, not {limit}"
+    ):
+        inspect_task.corr2cause(data=str(tiny_csv), limit_per_n=limit)
 
 
 def test_system_prompt_is_the_first_solver_step_unless_disabled(tiny_csv: Path) -> None:

@@ -42,6 +42,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -316,7 +317,14 @@ def run(args: argparse.Namespace) -> int:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
-    print(f"mutation run: {(time.perf_counter() - t_start) / 60:.1f} min", flush=True)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_min = (usage.ru_utime + usage.ru_stime + time.process_time()) / 60
+    print(
+        f"mutation run: {(time.perf_counter() - t_start) / 60:.1f} min wall, {cpu_min:.1f} min "
+        f"CPU ({cpu_min / args.jobs:.1f} min per worker: the wall time {args.jobs} idle cores "
+        "would need)",
+        flush=True,
+    )
     rc = score(args.match)
     return 2 if failed else rc
 

@@ -456,6 +456,8 @@ class Worker(InProcess):
         self.traced: set[str] = set()
         self.order: dict[pytest.Item, int] = {}
         self.flaky: list[str] = []
+        progress = queue.path.with_name(f"progress-{queue.worker}.json")
+        self.judged_before = json.loads(progress.read_text())["judged"] if progress.exists() else 0
         self.run_id = json.loads(queue.path.read_text()).get("run", "")
         """The queue's run: a trace saved by another worker of it can be reused."""
         self.baseline_ok = True  # until a trace starts: mutants' failures are not shown
@@ -506,7 +508,8 @@ class Worker(InProcess):
         judged = sum(n for k, n in self.counts.items() if k != "skipped")
         if judged % 10 == 0:
             path = self.queue.path.with_name(f"progress-{self.queue.worker}.json")
-            write_json(path, {"judged": judged, "skipped": self.counts["skipped"]})
+            total = self.judged_before + judged  # a restarted worker goes on counting
+            write_json(path, {"judged": total, "skipped": self.counts["skipped"]})
 
     def _judge(self, session: pytest.Session, name: str, items: dict[str, pytest.Item]) -> int:
         """The verdict of one mutant: the quick pass, then the deep one for a survivor."""

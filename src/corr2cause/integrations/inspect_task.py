@@ -69,6 +69,7 @@ from inspect_ai.scorer import (
 from inspect_ai.solver import Solver, TaskState, generate, system_message
 
 from corr2cause.dataset.readers import EvalItem
+from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.answers import normalize_answer
 from corr2cause.evaluation.metrics import confusion_counts, valid_class_metrics
 from corr2cause.integrations.paper_prompt import PAPER_SYSTEM_PROMPT, paper_prompt
@@ -228,12 +229,14 @@ def corr2cause(
         to false for base (completion) models.
     limit_per_n : int, optional
         Keep at most this many items per number of variables (in file order), for quick
-        balanced runs.
+        balanced runs. Must be at least 1.
 
     Returns
     -------
     Task
     """
+    if limit_per_n is not None and (isinstance(limit_per_n, bool) or limit_per_n < 1):
+        raise Corr2CauseError(f"limit_per_n must be a positive integer, not {limit_per_n!r}")
     items = load_items(data, config=config, split=split)
     if limit_per_n is not None:
         kept: dict[int, int] = {}
