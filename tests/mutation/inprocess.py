@@ -258,6 +258,27 @@ class InProcess:
             raise MutantTimeout()
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        # pytest formats a failure from its traceback; one interrupted by MutantTimeout can
+        # have an entry without a line number, and formatting it raises (TypeError), which
+        # would end the whole session: report such a failure plainly instead
+        outcome = yield
+        try:
+            outcome.get_result()
+        except Exception as error:
+            reason = call.excinfo.typename if call.excinfo is not None else "?"
+            outcome.force_result(
+                pytest.TestReport(
+                    nodeid=item.nodeid,
+                    location=item.location,
+                    keywords={},
+                    outcome="failed",
+                    longrepr=f"{reason} (its traceback could not be formatted: {error!r})",
+                    when=call.when,  # type: ignore[arg-type]  # never "collect" here
+                )
+            )
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
         self.in_phase = True
         try:
