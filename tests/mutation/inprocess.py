@@ -305,16 +305,21 @@ class InProcess:
     def _run(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
 
+    def _tear_down(self, session: pytest.Session, before: str) -> None:
+        """Tear down what the previous round left set up (a round stops at its first failure,
+        with the failed test's module still set up), down to the session."""
+        os.environ["MUTANT_UNDER_TEST"] = ""
+        try:
+            session._setupstate.teardown_exact(_SessionOnly(session))  # type: ignore[arg-type]
+        except Exception as error:  # a fixture's finalizer failed: go on
+            self.log(f"teardown error before {before}: {error!r}")
+
     def _mutant(
         self, session: pytest.Session, name: str, items: list[pytest.Item], limit: float
     ) -> int:
         """Run ``items`` under mutant ``name`` until the first failure; return its code."""
         keep = _SessionOnly(session)
-        os.environ["MUTANT_UNDER_TEST"] = ""
-        try:  # what the previous round left set up (normally torn down already)
-            session._setupstate.teardown_exact(keep)  # type: ignore[arg-type]
-        except Exception as error:  # a fixture's finalizer failed: go on
-            self.log(f"teardown error before {name}: {error!r}")
+        self._tear_down(session, name)
         clear_caches()
         self.failed = self.timed_out = False
         os.environ["MUTANT_UNDER_TEST"] = name
@@ -571,6 +576,7 @@ class Worker(InProcess):
         original = getattr(module, "record_trampoline_hit", None)
         module.record_trampoline_hit = record_hit
         keep = _SessionOnly(session)
+        self._tear_down(session, "the trace of " + layer)
         self.failed = False
         self.baseline_ok = None  # a failure now is shown: the tests fail unmutated
         t_start = time.perf_counter()

@@ -375,3 +375,44 @@ def test_a_restarted_worker_takes_back_its_unfinished_unit(tmp_path: Path) -> No
     assert b.claim() is None
     data = json.loads(path.read_text())
     assert data["claimed"] == {"0": 0, "1": 1, "2": 0} and data["done"] == [0, 1]
+
+
+def test_a_layer_traced_after_a_kill_starts_from_a_clean_setup(tmp_path: Path) -> None:
+    # a round stops at its first failure with that test's module still set up; the trace of
+    # the next layer must tear it down first, or its first test fails ("previous item was not
+    # torn down properly") and is wrongly left out as flaky
+    mutants = tmp_path / "mutants"
+    src = mutants / "src"
+    (src / "mutmut" / "mutation").mkdir(parents=True)
+    for package in ("mutmut", "mutmut/mutation", "pkg"):
+        (src / package).mkdir(exist_ok=True)
+        (src / package / "__init__.py").write_text("")
+    (src / "mutmut" / "mutation" / "trampoline.py").write_text(TRAMPOLINE)
+    for mod, fn in (("a", "f"), ("b", "h")):
+        (src / "pkg" / f"{mod}.py").write_text(
+            "import os\n\nfrom mutmut.mutation import trampoline\n\n\n"
+            f"def {fn}(x):\n"
+            '    m = os.environ.get("MUTANT_UNDER_TEST", "")\n'
+            '    if m == "stats":\n'
+            f'        trampoline.record_trampoline_hit("pkg.{mod}.x_{fn}")\n'
+            f'    return x + 1 if m.endswith("x_{fn}__mutmut_1") else x\n'
+        )
+        (mutants / "tests" / mod).mkdir(parents=True)
+        (mutants / "tests" / mod / f"test_{fn}.py").write_text(
+            f"from pkg.{mod} import {fn}\n\n\n"
+            f"def test_{fn}_1():\n    assert {fn}(1) == 1\n\n\n"
+            f"def test_{fn}_2():\n    assert {fn}(2) == 2\n"
+        )
+    names = ["pkg.a.x_f__mutmut_1", "pkg.b.x_h__mutmut_1"]
+    units = [
+        {"layer": f"tests/{m}/", "mutants": [n], "cost": 1}
+        for m, n in zip("ab", names, strict=True)
+    ]
+    (mutants / "queue.json").write_text(
+        json.dumps({"units": units, "claimed": {}, "layers": {}, "done": []})
+    )
+    proc = worker(mutants, 0, "--no-type-check")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert "flaky" not in out and "FAILED without a mutant" not in out, out
+    assert verdicts(mutants) == {names[0]: 1, names[1]: 1}
