@@ -523,3 +523,37 @@ def test_class_columns_write_the_premise_in_the_requested_style(
     assert set(minimal["premise"]) == {empty.premise(list("ABC"), style="minimal")}
     assert minimal["premise"][0].count(" is independent of ") == 3
     assert " given " not in minimal["premise"][0]
+
+
+def test_named_pairs_writes_each_pairs_sentences_once_with_the_themes_links() -> None:
+    """``NamedPairs``: the sentences of ``verbalize_hypothesis`` and the values of
+    ``commonsense`` for a pair, memoised (every later class gets the same objects), and no
+    values at all for a pair the theme has no link for."""
+    from corr2cause.causal.relations import RELATIONS
+    from corr2cause.dataset.compose import NamedPairs
+    from corr2cause.dataset.themes import commonsense
+    from corr2cause.dataset.verbalize import verbalize_hypothesis
+
+    theme = load_theme("medicine")
+    a, b = "smoking", "lung cancer"  # a curated link of the medicine vocabulary: a -> b
+    for paraphrase in (False, True):
+        named = NamedPairs(theme, paraphrase=paraphrase)
+        text, values = named(a, b)
+        assert text == tuple(
+            (
+                verbalize_hypothesis(r, a, b, form=0, paraphrase=paraphrase),
+                verbalize_hypothesis(r, a, b, form=1, paraphrase=paraphrase),
+            )
+            for r in RELATIONS
+        )
+        assert values == tuple(commonsense(theme, r, a, b) for r in RELATIONS)
+        again = named(a, b)
+        assert again[0] is text and again[1] is values  # the memo: the same objects
+        assert named("anxiety", "age")[1] is None  # no link between them in the vocabulary
+    # the link's direction, read off SPEC-style: "a is a parent of b" agrees, "child" reverses
+    values = dict(zip(RELATIONS, NamedPairs(theme, paraphrase=False)(a, b)[1], strict=True))
+    assert values["parent"] == "agrees" and values["child"] == "contradicts"
+    assert values["non-parent ancestor"] == "agrees"
+    assert values["has_collider"] == values["has_confounder"] == "unrelated"
+    plain = NamedPairs(theme, paraphrase=False)(a, b)[0]
+    assert NamedPairs(theme, paraphrase=True)(a, b)[0] != plain

@@ -883,3 +883,77 @@ def test_an_http_error_counts_as_having_reached_the_server() -> None:
     assert first.error == "HTTP 500: stub error 500"
     (later,) = backend.generate([_request()])  # the server has gone: refused
     assert later.error is not None and later.error.startswith("connection error")
+
+
+# -- survivors of the mutation run (tests/mutation, issue 17) ------------------------------------
+
+
+def test_a_reply_without_usage_is_a_success_with_unknown_token_counts(
+    stub: StubOpenAIServer,
+) -> None:
+    """OpenAI-compatible servers may leave ``usage`` out; the text still counts."""
+    body = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stub-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Yes"},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    stub.responder = lambda r: StubReply(body=body)
+    (response,) = _backend(stub.base_url).generate([_request()])
+    assert response.ok and response.text == "Yes"
+    assert response.prompt_tokens is None and response.completion_tokens is None
+
+
+def test_a_server_that_answered_once_and_went_away_is_transient_not_fatal() -> None:
+    """Refused connections are fatal only before any answer (a wrong --base-url); after one
+    success they are an outage, and the request fails after its retries instead."""
+    with StubOpenAIServer() as server:
+        backend = _backend(server.base_url, max_retries=2)
+        (first,) = backend.generate([_request()])
+        assert first.ok
+    # the server is gone now: the port refuses connections
+    (second,) = backend.generate([_request()])
+    assert not second.ok
+    assert second.details["attempts"] == 3
+
+
+def test_wall_s_is_the_time_from_the_first_attempt_to_the_answer(stub: StubOpenAIServer) -> None:
+    """``details["wall_s"]``: seconds over all attempts (the stub delays each reply 0.2 s)."""
+    stub.responder = lambda r: (
+        StubReply(delay_s=0.2) if r.number == 0 else StubReply(status=500, delay_s=0.2)
+    )
+    ok, failed = _backend(stub.base_url, max_retries=1).generate(
+        [_request(), _request(sample=1)], concurrency=1
+    )
+    assert ok.ok and 0.2 <= ok.details["wall_s"] < 5.0
+    # two attempts of 0.2 s each before the failure
+    assert not failed.ok and 0.4 <= failed.details["wall_s"] < 5.0
+
+
+def test_wall_s_is_rounded_to_microseconds(
+    stub: StubOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import corr2cause.evaluation.backends.openai_backend as module
+
+    class Clock:  # every reading 1/9 s after the last: many decimals
+        def __init__(self) -> None:
+            self.now = 0.0
+
+        def perf_counter(self) -> float:
+            self.now += 1 / 9
+            return self.now
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+    monkeypatch.setattr(module, "time", Clock())
+    (response,) = _backend(stub.base_url).generate([_request()])
+    wall = response.details["wall_s"]
+    assert wall > 0 and wall == round(wall, 6) and wall != round(wall, 5)

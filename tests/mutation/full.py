@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-test", type=float, default=1.0, help="quick pass: s per test")
     parser.add_argument("--budget", type=float, default=3.0, help="quick pass: s per mutant")
     parser.add_argument(
-        "--deep-budget", type=float, default=30.0, help="a survivor's second pass: s per mutant"
+        "--deep-budget", type=float, default=60.0, help="a survivor's second pass: s per mutant"
     )
     parser.add_argument("--no-type-check", action="store_true", help="do not run mypy")
     parser.add_argument("--typecheck", action="store_true", help=argparse.SUPPRESS)
