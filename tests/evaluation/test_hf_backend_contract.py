@@ -467,3 +467,69 @@ def test_empty_input_loads_nothing(tiny_lm_dir: Path) -> None:
     assert list(_backend(tiny_lm_dir, recorder).stream([])) == []
     assert list(_backend(tiny_lm_dir, recorder, scoring="loglik").stream([])) == []
     assert recorder.generate_calls == recorder.forward_calls == []
+
+
+# -- defaults, device and loading --------------------------------------------------------------
+
+
+def test_the_default_batch_size_is_8(tiny_lm_dir: Path) -> None:
+    """Nine prompts of one length with the default batch size: a batch of 8, then of 1."""
+    requests = [Request(make_items(1)[0], messages=_user("Answer:")) for _ in range(9)]
+    recorder = Recorder(new=[[YES, EOS]] * 8)
+    responses = _backend(tiny_lm_dir, recorder, max_tokens=2).generate(requests)
+    assert [c["input_ids"].shape[0] for c in recorder.generate_calls] == [8, 1]
+    assert [r.text for r in responses] == ["yes"] * 9
+    scorer = Recorder(new=[])  # uniform logits; two rows (" Yes", " No") per prompt
+    _backend(tiny_lm_dir, scorer, scoring="loglik").generate(requests)
+    assert [c["input_ids"].shape[0] for c in scorer.forward_calls] == [16, 2]
+
+
+def test_the_default_budget_is_16_tokens(tiny_lm_dir: Path) -> None:
+    recorder = Recorder(new=[[YES, EOS]])
+    backend = _backend(tiny_lm_dir, recorder)
+    request = Request(make_items(1)[0], messages=_user("Answer:"))
+    assert backend.payload(request)["max_tokens"] == 16  # part of the cache key
+    backend.generate([request])
+    assert [c["max_new_tokens"] for c in recorder.generate_calls] == [16]
+
+
+def test_an_explicit_device_wins_over_the_default(
+    tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``device="cpu"`` stays on the CPU (float32) even where CUDA would be the default."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    backend = _backend(tiny_lm_dir, max_tokens=1)
+    assert backend.device == "cpu"
+    assert {p.device.type for p in backend._model.parameters()} == {"cpu"}
+    assert backend._model.dtype == torch.float32
+    (response,) = backend.generate([Request(make_items(1)[0], messages=_user("Answer:"))])
+    assert response.ok
+
+
+def test_nothing_is_downloaded_and_the_model_goes_to_the_device(
+    tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokenizer and model are loaded with ``local_files_only=True``, then moved to the device."""
+    loads: list[tuple[str, str, dict[str, Any]]] = []
+    for cls in (transformers.AutoTokenizer, transformers.AutoModelForCausalLM):
+
+        def spy(path: Any, *args: Any, _load: Any = cls.from_pretrained, **kwargs: Any) -> Any:
+            loads.append((_load.__self__.__name__, str(path), kwargs))
+            return _load(path, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "from_pretrained", spy)
+    moves: list[tuple[Any, tuple[Any, ...]]] = []
+    original_to = torch.nn.Module.to
+
+    def to(module: Any, *args: Any, **kwargs: Any) -> Any:
+        moves.append((module, args + tuple(kwargs.values())))
+        return original_to(module, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.Module, "to", to)
+    backend = _backend(tiny_lm_dir)
+    assert [(name, path) for name, path, _ in loads] == [
+        ("AutoTokenizer", str(tiny_lm_dir)),
+        ("AutoModelForCausalLM", str(tiny_lm_dir)),
+    ]
+    assert [kwargs.get("local_files_only") for _, _, kwargs in loads] == [True, True]
+    assert [args for module, args in moves if module is backend._model][-1] == ("cpu",)
