@@ -114,6 +114,19 @@ def test_errors_exit_2_with_a_clear_message(
     assert message in " ".join(res.output.split()), res.output
 
 
+def test_a_device_torch_does_not_know_exits_2(tmp_path: Path, data: Path) -> None:
+    from fixtures.tiny_models import build_tiny_causal_lm
+
+    model = build_tiny_causal_lm(tmp_path / "lm")
+    res = runner.invoke(
+        app,
+        ["evaluate", "-m", f"hf:{model}", "-d", str(data), "-o", str(tmp_path / "out"),
+         "--device", "gpu"],
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "device 'gpu' is not a torch device" in " ".join(res.output.split()), res.output
+
+
 def test_report_errors(tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", str(tmp_path), "-o", str(tmp_path / "r")])
     assert res.exit_code == 2 and "no metrics.json" in res.output

@@ -18,6 +18,7 @@ every text, ``[SEP]`` (102) is EOS, ``[PAD]`` is 0; `` Yes`` is the one token ``
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -165,6 +166,27 @@ def test_batched_generation_equals_a_greedy_loop(tiny_lm_dir: Path, tok: Any, lm
         assert (response.prompt_tokens, response.completion_tokens) == (len(ids), len(tokens))
         assert response.details == {} and response.error is None and response.label is None
         assert response.latency_s is not None and response.latency_s > 0
+
+
+@pytest.fixture(scope="module")
+def beam_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny GPT-2 whose generation_config.json asks for beam search with two answers."""
+    path = build_tiny_causal_lm(tmp_path_factory.mktemp("beam-lm"))
+    config = {"num_beams": 2, "num_return_sequences": 2, "bos_token_id": BOS}
+    (path / "generation_config.json").write_text(json.dumps(config))
+    return path
+
+
+def test_generation_is_greedy_whatever_the_model_config_says(
+    beam_lm_dir: Path, tok: Any, lm: Any
+) -> None:
+    """One greedy answer per prompt, even where the model's own config asks for beams."""
+    requests = [_prompted(8)[k] for k in (0, 3)]
+    responses = _backend(beam_lm_dir, batch_size=2, max_tokens=4).generate(requests)
+    for request, response in zip(requests, responses, strict=True):
+        tokens = _greedy(lm, _completion_ids(tok, request), 4)
+        assert response.error is None
+        assert response.text == tok.decode(tokens, skip_special_tokens=True)
 
 
 def test_what_the_model_is_given(tiny_lm_dir: Path, tok: Any) -> None:
@@ -364,6 +386,35 @@ def test_a_tie_is_not_a_valid_answer(tiny_lm_dir: Path) -> None:
     assert (response.label, response.text) == (0, "No")
 
 
+class Favours:
+    """A model stand-in whose logits are 0 everywhere except ``bonus`` for one token."""
+
+    def __init__(self, token: int, bonus: float) -> None:
+        self.token, self.bonus = token, bonus
+
+    def __call__(self, **kwargs: Any) -> Any:
+        logits = torch.zeros((*kwargs["input_ids"].shape, 30522))
+        logits[..., self.token] = self.bonus
+        return SimpleNamespace(logits=logits)
+
+
+@pytest.mark.parametrize(("token", "label", "text"), [(YES, 1, "Yes"), (NO, 0, "No")])
+def test_the_likelier_option_is_the_answer(
+    tiny_lm_dir: Path, token: int, label: int, text: str
+) -> None:
+    """log p(favoured) = 5 - log(e^5 + 30521), log p(other) = -log(e^5 + 30521) (float32)."""
+    backend = _backend(tiny_lm_dir, scoring="loglik")
+    backend._model = Favours(token, 5.0)
+    (response,) = backend.generate([Request(make_items(1)[0], messages=_user("Answer:"))])
+    norm = math.log(math.exp(5.0) + 30521)
+    favoured, other = ("Yes", "No") if token == YES else ("No", "Yes")
+    assert response.details["loglik"] == {
+        favoured: pytest.approx(5.0 - norm, abs=1e-4),
+        other: pytest.approx(-norm, abs=1e-4),
+    }
+    assert (response.label, response.text) == (label, text)
+
+
 def test_loglik_rows_are_right_padded_prompt_plus_option(tiny_lm_dir: Path) -> None:
     recorder = Recorder()
     backend = _backend(tiny_lm_dir, recorder, scoring="loglik", options=(" Yes indeed", " No"))
@@ -372,6 +423,7 @@ def test_loglik_rows_are_right_padded_prompt_plus_option(tiny_lm_dir: Path) -> N
     prompt = [BOS, 3437, 1024]
     assert call["input_ids"].tolist() == [[*prompt, YES, INDEED], [*prompt, NO, PAD]]
     assert call["attention_mask"].tolist() == [[1] * 5, [1] * 4 + [0]]
+    assert call["input_ids"].dtype == torch.long and call["attention_mask"].dtype == torch.long
 
 
 def test_loglik_truncation_keeps_room_for_the_longest_option(short_lm_dir: Path, tok: Any) -> None:
@@ -467,3 +519,127 @@ def test_empty_input_loads_nothing(tiny_lm_dir: Path) -> None:
     assert list(_backend(tiny_lm_dir, recorder).stream([])) == []
     assert list(_backend(tiny_lm_dir, recorder, scoring="loglik").stream([])) == []
     assert recorder.generate_calls == recorder.forward_calls == []
+
+
+# -- defaults, device and loading --------------------------------------------------------------
+
+
+def test_the_default_batch_size_is_8(tiny_lm_dir: Path) -> None:
+    """Nine prompts of one length with the default batch size: a batch of 8, then of 1."""
+    requests = [Request(make_items(1)[0], messages=_user("Answer:")) for _ in range(9)]
+    recorder = Recorder(new=[[YES, EOS]] * 8)
+    responses = _backend(tiny_lm_dir, recorder, max_tokens=2).generate(requests)
+    assert [c["input_ids"].shape[0] for c in recorder.generate_calls] == [8, 1]
+    assert [r.text for r in responses] == ["yes"] * 9
+    scorer = Recorder(new=[])  # uniform logits; two rows (" Yes", " No") per prompt
+    _backend(tiny_lm_dir, scorer, scoring="loglik").generate(requests)
+    assert [c["input_ids"].shape[0] for c in scorer.forward_calls] == [16, 2]
+
+
+def test_the_default_budget_is_16_tokens(tiny_lm_dir: Path) -> None:
+    recorder = Recorder(new=[[YES, EOS]])
+    backend = _backend(tiny_lm_dir, recorder)
+    request = Request(make_items(1)[0], messages=_user("Answer:"))
+    assert backend.payload(request)["max_tokens"] == 16  # part of the cache key
+    backend.generate([request])
+    assert [c["max_new_tokens"] for c in recorder.generate_calls] == [16]
+
+
+def test_an_explicit_device_wins_over_the_default(
+    tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``device="cpu"`` stays on the CPU (float32) even where CUDA would be the default."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    backend = _backend(tiny_lm_dir, max_tokens=1)
+    assert backend.device == "cpu"
+    assert {p.device.type for p in backend._model.parameters()} == {"cpu"}
+    assert backend._model.dtype == torch.float32
+    (response,) = backend.generate([Request(make_items(1)[0], messages=_user("Answer:"))])
+    assert response.ok
+
+
+def test_nothing_is_downloaded(tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokenizer and model are both loaded with ``local_files_only=True``."""
+    loads: list[tuple[str, str, dict[str, Any]]] = []
+    for cls in (transformers.AutoTokenizer, transformers.AutoModelForCausalLM):
+
+        def spy(path: Any, *args: Any, _load: Any = cls.from_pretrained, **kwargs: Any) -> Any:
+            loads.append((_load.__self__.__name__, str(path), kwargs))
+            return _load(path, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "from_pretrained", spy)
+    _backend(tiny_lm_dir)
+    assert [(name, path) for name, path, _ in loads] == [
+        ("AutoTokenizer", str(tiny_lm_dir)),
+        ("AutoModelForCausalLM", str(tiny_lm_dir)),
+    ]
+    assert [kwargs.get("local_files_only") for _, _, kwargs in loads] == [True, True]
+
+
+class OnDevice:
+    """A model stand-in that records the devices of its inputs and answers from the CPU."""
+
+    def __init__(self) -> None:
+        self.devices: list[tuple[str, str]] = []
+
+    def _record(self, kwargs: dict[str, Any]) -> tuple[int, int]:
+        self.devices.append((kwargs["input_ids"].device.type, kwargs["attention_mask"].device.type))
+        rows, width = kwargs["input_ids"].shape
+        return int(rows), int(width)
+
+    def generate(self, **kwargs: Any) -> Any:
+        rows, width = self._record(kwargs)
+        return torch.cat(
+            [torch.zeros((rows, width), dtype=torch.long), torch.tensor([[YES, EOS]] * rows)], dim=1
+        )
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return SimpleNamespace(logits=torch.zeros((*self._record(kwargs), 30522)))
+
+
+@pytest.mark.parametrize("scoring", ["generate", "loglik"])
+def test_the_model_and_its_inputs_go_to_the_chosen_device(tiny_lm_dir: Path, scoring: str) -> None:
+    """On torch's ``meta`` device (a stand-in for a GPU): weights, ids and masks all go there."""
+    backend = load_backend(f"hf:{tiny_lm_dir}", device="meta", dtype="float32", scoring=scoring)
+    assert backend.device == "meta"
+    assert {p.device.type for p in backend._model.parameters()} == {"meta"}
+    backend._model = stand_in = OnDevice()
+    base = make_items(1)[0]
+    requests = [Request(base, messages=_user(t)) for t in ("Answer:", "a b Answer:")]
+    responses = backend.generate(requests)
+    assert stand_in.devices == [("meta", "meta")]
+    expected = "yes" if scoring == "generate" else "No"  # uniform logits: a tie is "No"
+    assert [r.text for r in responses] == [expected] * 2
+
+
+@pytest.mark.parametrize("scoring", ["generate", "loglik"])
+def test_latency_is_the_batch_time_shared_by_its_prompts(
+    tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch, scoring: str
+) -> None:
+    """A batch of 4 prompts that takes 4 s of model time: 1 s each."""
+    from corr2cause.evaluation.backends import hf
+
+    backend = _backend(tiny_lm_dir, Recorder(new=[[YES, EOS]] * 4), scoring=scoring)
+    clock = iter([100.0, 104.0])
+    monkeypatch.setattr(hf, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    base = make_items(1)[0]
+    responses = backend.generate([Request(base, messages=_user("Answer:")) for _ in range(4)])
+    assert [r.latency_s for r in responses] == [1.0] * 4
+
+
+@pytest.mark.parametrize(
+    ("device", "gpus", "match"),
+    [
+        ("cuda", 0, "'cuda': CUDA is not available on this machine"),
+        ("cuda:0", 0, "'cuda:0': CUDA is not available on this machine"),
+        ("cuda:1", 1, r"'cuda:1': this machine has 1 CUDA device\(s\)"),
+        ("gpu", 1, "'gpu' is not a torch device"),
+    ],
+)
+def test_a_device_this_machine_lacks_is_a_clear_error(
+    tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch, device: str, gpus: int, match: str
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpus > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    with pytest.raises(BackendError, match=match):
+        load_backend(f"hf:{tiny_lm_dir}", device=device)

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from corr2cause.errors import quote
 from corr2cause.evaluation.backends.base import BackendError
 
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
@@ -67,9 +68,27 @@ def model_fingerprint(path: str) -> str:
 
 
 def pick_device(torch: Any, device: str | None) -> str:
-    """``device`` or, when ``None``/``"auto"``, ``cuda`` if available, else ``cpu``."""
+    """``device`` or, when ``None``/``"auto"``, ``cuda`` if available, else ``cpu``.
+
+    An explicit device must exist here: a name torch does not know (``gpu``), ``cuda`` on a
+    machine without CUDA, ``cuda:N`` past its last GPU or ``mps`` without Metal raises
+    :class:`BackendError` before any weights are loaded (torch would fail later, with its own
+    exception, when the model is moved).
+    """
     if device in (None, "", "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise BackendError(f"device {quote(device)} is not a torch device ({exc})") from None
+    if parsed.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise BackendError(f"device {quote(device)}: CUDA is not available on this machine")
+        if parsed.index is not None and parsed.index >= count:
+            raise BackendError(f"device {quote(device)}: this machine has {count} CUDA device(s)")
+    if parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise BackendError(f"device {quote(device)}: MPS is not available on this machine")
     return str(device)
 
 

@@ -13,7 +13,8 @@ Two modes:
 ``style="completion"`` (default) feeds the flattened prompt text (no system prompt);
 ``style="chat"`` applies the tokenizer's chat template. Prompts longer than the model's
 context are cut from the left (the question at the end is kept) and flagged with
-``details["truncated"]``.
+``details["truncated"]``. Each response's ``latency_s`` is its batch's model time divided by
+the number of prompts in the batch.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class HFCausalLM(Backend):
     options : tuple of str
         Answer continuations for ``loglik`` scoring; the first is the valid answer.
     device : str, optional
-        ``cpu``, ``cuda``, ``cuda:1``, ...; default: ``cuda`` when available.
+        ``cpu``, ``cuda``, ``cuda:1``, ...; default: ``cuda`` when available. A device this
+        machine lacks raises :class:`BackendError`.
     dtype : {"auto", "float32", "float16", "bfloat16"}
         Weights dtype (``auto``: float32 on CPU, bfloat16 on GPU).
     """
@@ -179,6 +181,8 @@ class HFCausalLM(Backend):
                 attention_mask=mask.to(self.device),
                 max_new_tokens=budget,
                 do_sample=False,
+                num_beams=1,  # greedy, whatever the model's generation_config.json says
+                num_return_sequences=1,
                 pad_token_id=pad,
                 eos_token_id=tok.eos_token_id,
             )
@@ -245,8 +249,9 @@ class HFCausalLM(Backend):
             ).logits
             for r, (seq, plen) in enumerate(rows):  # normalise only the option positions
                 logprobs = torch.log_softmax(logits[r, plen - 1 : len(seq) - 1].float(), dim=-1)
-                targets = torch.tensor(seq[plen:], dtype=torch.long, device=logprobs.device)
-                totals.append(float(logprobs.gather(1, targets[:, None]).sum()))
+                # (position, option token) pairs; list indices follow logprobs to its device
+                picked = logprobs[list(range(len(seq) - plen)), seq[plen:]]
+                totals.append(float(picked.sum()))
         elapsed = (time.perf_counter() - start) / len(prompts)
         responses = []
         names = [o.strip() for o in self.options]
