@@ -431,3 +431,53 @@ def test_fractional_labels_are_refused_not_truncated(bad):
 
 def test_whole_float_and_bool_labels_count_as_ints():
     assert confusion_counts([1.0, 0.0, 1.0], [True, False, False]) == (1, 0, 1, 1)
+
+
+# -- survivors of the mutation run (tests/mutation, issue 17) ------------------------------------
+
+GOLD6 = [1, 0, 1, 1, 0, 0]
+PRED6 = [1, 1, 0, 1, 0, 0]  # tp 2, fp 1, fn 1, tn 2
+
+
+def test_the_default_bootstrap_is_1000_resamples_with_seed_0() -> None:
+    """The documented defaults: ``n_boot=1000, seed=0``."""
+    gold, pred = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1] * 4, [1, 1, 0, 1, 0, 0, 0, 0, 1, 0] * 4
+    default = compute_metrics(gold, pred)
+    assert default == compute_metrics(gold, pred, n_boot=1000, seed=0)
+    # 40 items: the percentile ends move with the draws, so another seed or count shows
+    assert default["ci95"] != compute_metrics(gold, pred, n_boot=1000, seed=1)["ci95"]
+    assert default["ci95"] != compute_metrics(gold, pred, n_boot=1001, seed=0)["ci95"]
+
+
+def test_failure_flags_may_be_0_and_1_and_labels_a_column() -> None:
+    """Flags given as integers mean what the same booleans mean (not positions), and a
+    column of labels (shape (n, 1), as a DataFrame column's values) is read as a flat one."""
+    flags = compute_metrics(
+        GOLD6, PRED6, parse_failed=[0, 1, 0, 0, 0, 0], request_failed=[0, 0, 0, 0, 1, 0]
+    )
+    bools = compute_metrics(
+        GOLD6,
+        PRED6,
+        parse_failed=[False, True, False, False, False, False],
+        request_failed=[False, False, False, False, True, False],
+    )
+    assert flags == bools
+    assert (flags["parse_failures"], flags["request_failures"]) == (1, 1)
+    column = compute_metrics([[g] for g in GOLD6], [[p] for p in PRED6])
+    assert column == compute_metrics(GOLD6, PRED6)
+    assert (
+        column["n"] == 6
+        and column["confusion_matrix"] == compute_metrics(GOLD6, PRED6)["confusion_matrix"]
+    )
+
+
+def test_one_cluster_still_has_an_interval_of_its_own_value() -> None:
+    """A single row (one cluster) resamples to itself: every interval is the point value
+    (tp 3, fp 1, fn 1, tn 5: precision = recall = F1 = 3/4, accuracy 8/10)."""
+    details = bootstrap_details([[3, 1, 1, 5]], n_boot=50)
+    assert {k: v["ci"] for k, v in details.items()} == {
+        "f1": [75.0, 75.0],
+        "precision": [75.0, 75.0],
+        "recall": [75.0, 75.0],
+        "accuracy": [80.0, 80.0],
+    }

@@ -28,6 +28,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from inprocess import locked, write_json  # noqa: E402  (the verdict store's lock)
 RECHECKED = "rechecked.json"
 """Under ``mutants/``: mutant name -> pytest exit code of its re-check."""
 
@@ -84,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             rc = 36
         rechecked[name] = rc
-        tmp = out_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rechecked, indent=1, sort_keys=True))
-        tmp.replace(out_path)
+        with locked(out_path.with_name(out_path.name + ".lock")):  # full.py's workers write too
+            on_disk = json.loads(out_path.read_text()) if out_path.exists() else {}
+            write_json(out_path, {**on_disk, name: rc})
         print(f"{name}: {'killed' if rc == 1 else 'survived' if rc == 0 else rc}", flush=True)
     return 0
 
