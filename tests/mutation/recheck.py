@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inprocess import locked, write_json  # noqa: E402  (the verdict store's lock)
+
 RECHECKED = "rechecked.json"
 """Under ``mutants/``: mutant name -> pytest exit code of its re-check."""
 
