@@ -63,6 +63,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import tomllib
@@ -91,6 +92,8 @@ TIME_FACTOR, TIME_FLOOR_S = 3.0, 3.0
 """Worker mode: a pass may take 3 times its tests' traced time plus 3 s (traced in the same
 process, under the same load, with cold caches: a generous bound; 5x + 5 s, mutmut's forked
 setting, made the ~90 endless-loop mutants cost a quarter of a run)."""
+FRESH_START_S = 30.0
+"""Time allowed for a fresh pytest process to start (imports, collection) on top of its tests."""
 REFIRE_S = 5.0
 """After a mutant's time limit, raise MutantTimeout again every this many seconds."""
 """Rewrite ``rechecked.json`` after this many new verdicts (and at the end)."""
@@ -560,6 +563,31 @@ class Worker(InProcess):
             self.log(f"{name}: {_word(code)} {time.perf_counter() - t0:.1f}s ({len(tests)} tests)")
             if code != SURVIVED:
                 break
+        if code == SURVIVED and name not in self.equivalent:
+            code = self._fresh(name, passes[-1])
+        return code
+
+    def _fresh(self, name: str, tests: list[str]) -> int:
+        """The deep pass again in a fresh pytest process, with the mutant active from import.
+
+        In process, code that runs at import time (module-level tables such as the parser's
+        compiled patterns) and session fixtures were computed unmutated; a new process under
+        ``MUTANT_UNDER_TEST=name`` sees the mutant there too. Only survivors with no recorded
+        reason get here, so the start-up cost (seconds) is paid a few dozen times a run.
+        """
+        limit = TIME_FACTOR * sum(self.duration[t] for t in tests) + FRESH_START_S
+        cmd = [sys.executable, "-m", "pytest", "-q", "-x", *PYTEST_ARGS[:2], *tests]
+        env = {**os.environ, "MUTANT_UNDER_TEST": name}
+        t0 = time.perf_counter()
+        try:
+            rc = subprocess.run(cmd, env=env, capture_output=True, timeout=limit).returncode
+        except subprocess.TimeoutExpired:
+            rc = TIMEOUT
+        # 1: a test failed; 2: collection failed (the mutant breaks an import); < 0: a crash.
+        # Anything else (no tests, an internal or usage error) does not count as a kill.
+        code = SURVIVED if rc in (0, 3, 4, 5) else TIMEOUT if rc == TIMEOUT else KILLED
+        took = time.perf_counter() - t0
+        self.log(f"{name}: {_word(code)} {took:.1f}s (fresh process, {len(tests)} tests)")
         return code
 
     def _trace(self, session: pytest.Session, layer: str, items: list[pytest.Item]) -> bool:

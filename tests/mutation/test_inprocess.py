@@ -343,7 +343,9 @@ def test_a_trace_is_reused_and_session_fixtures_are_computed_unmutated(tmp_path:
     # the second worker did not trace again, and its first use of the session fixture was
     # under f's mutant 1: computed unmutated (2), so test_s cannot see that mutant
     assert "using the trace another worker made" in out and "traced in" not in out
-    assert verdicts(mutants) == {H[0]: 1, F[0]: 0}
+    assert f"{F[0]}: survived" in out.split("fresh process")[0]
+    # ...and the fresh process, where the fixture is built under the mutant, kills it
+    assert verdicts(mutants) == {H[0]: 1, F[0]: 1}
 
 
 def _load_inprocess() -> Any:
@@ -416,3 +418,51 @@ def test_a_layer_traced_after_a_kill_starts_from_a_clean_setup(tmp_path: Path) -
     assert proc.returncode == 0, out
     assert "flaky" not in out and "FAILED without a mutant" not in out, out
     assert verdicts(mutants) == {names[0]: 1, names[1]: 1}
+
+
+IMPORT_TIME_MODULE = """\
+import os
+
+from mutmut.mutation import trampoline
+
+
+def make(at_import=True):
+    m = os.environ.get("MUTANT_UNDER_TEST", "")
+    if m == "stats":
+        trampoline.record_trampoline_hit("fake.x_make")
+    if m.endswith("x_make__mutmut_1") and at_import:
+        return 3
+    return 2
+
+
+TABLE = make()  # computed once, when the module is imported
+
+
+def runtime():
+    return make(at_import=False)
+"""
+
+IMPORT_TIME_TEST = """\
+import fake
+
+
+def test_table():
+    assert fake.runtime() == 2
+    assert fake.TABLE == 2
+"""
+
+
+def test_a_survivor_is_judged_again_in_a_fresh_process(tmp_path: Path) -> None:
+    # the mutant only shows in a table built at import: in process it survives (the module
+    # was imported unmutated), a fresh process with the mutant set from the start kills it
+    name = "fake.x_make__mutmut_1"
+    mutants = make_traced_tree(tmp_path, [[name]])
+    (mutants / "src" / "fake.py").write_text(IMPORT_TIME_MODULE)
+    for test in (mutants / "tests").iterdir():
+        test.unlink()
+    (mutants / "tests" / "test_table.py").write_text(IMPORT_TIME_TEST)
+    proc = worker(mutants, 0, "--no-type-check")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert f"{name}: survived" in out and "killed" in out and "fresh process" in out
+    assert verdicts(mutants) == {name: 1}
