@@ -955,5 +955,8 @@ def test_wall_s_is_rounded_to_microseconds(
 
     monkeypatch.setattr(module, "time", Clock())
     (response,) = _backend(stub.base_url).generate([_request()])
-    wall = response.details["wall_s"]
-    assert wall > 0 and wall == round(wall, 6) and wall != round(wall, 5)
+    stub.responder = lambda r: StubReply(status=500)
+    (failure,) = _backend(stub.base_url, max_retries=0).generate([_request()])
+    assert response.ok and not failure.ok
+    for wall in (response.details["wall_s"], failure.details["wall_s"]):
+        assert wall > 0 and wall == round(wall, 6) and wall != round(wall, 5)

@@ -565,6 +565,10 @@ class Worker(InProcess):
                 break
         if code == SURVIVED and name not in self.equivalent:
             code = self._fresh(name, passes[-1])
+        elif code == KILLED and name in self.equivalent:
+            # a kill of a mutant recorded as equivalent contradicts its reason; in process a
+            # kill can come from state an earlier mutant left behind, so a fresh process decides
+            code = self._fresh(name, passes[-1])
         return code
 
     def _fresh(self, name: str, tests: list[str]) -> int:
@@ -805,9 +809,9 @@ def selection(layers: Iterable[str]) -> list[str]:
     ]
 
 
-def equivalent_names() -> set[str]:
-    """The mutants ``tests/mutation/equivalent.toml`` gives a reason for."""
-    text = (ROOT / "tests" / "mutation" / "equivalent.toml").read_text()
+def equivalent_names(path: Path | None = None) -> set[str]:
+    """The mutants ``tests/mutation/equivalent.toml`` (or ``path``) gives a reason for."""
+    text = (path or ROOT / "tests" / "mutation" / "equivalent.toml").read_text()
     return set(tomllib.loads(text)["equivalent"])
 
 
@@ -821,7 +825,7 @@ def run_worker(mutants: Path, args: argparse.Namespace) -> int:
     plugin = Worker(
         queue,
         verdicts,
-        equivalent_names(),
+        equivalent_names(args.equivalent),
         typed_done=None if args.no_type_check else mutants / TYPED_DONE,
         max_test=args.max_test,
         budget=args.budget,
@@ -864,6 +868,7 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument(
         "--no-type-check", action="store_true", help="do not wait for mutants/typed.done"
     )
+    worker.add_argument("--equivalent", type=Path, help="reasons file (default: the project's)")
     args = parser.parse_args(argv)
 
     mutants = Path.cwd()

@@ -466,3 +466,37 @@ def test_a_survivor_is_judged_again_in_a_fresh_process(tmp_path: Path) -> None:
     assert proc.returncode == 0, out
     assert f"{name}: survived" in out and "killed" in out and "fresh process" in out
     assert verdicts(mutants) == {name: 1}
+
+
+LEAKY_TESTS = {
+    # under f's mutant 1 (killed first), test_a leaves state behind that makes test_b fail
+    # later in the same process, whatever mutant is active then
+    "test_a.py": (
+        "import os\n\nimport fake\n\n\ndef test_a():\n"
+        '    if os.environ["MUTANT_UNDER_TEST"].endswith("x_f__mutmut_1"):\n'
+        "        fake.LEAK.append(1)\n"
+        "    assert fake.f(1) == 2\n"
+    ),
+    "test_b.py": (  # slower, so that it runs after test_a (fastest first)
+        "import time\n\nimport fake\n\n\ndef test_b():\n    time.sleep(0.05)\n"
+        "    assert not fake.LEAK and fake.f(1) == 2\n"
+    ),
+}
+
+
+def test_a_kill_of_a_mutant_with_a_reason_is_confirmed_in_a_fresh_process(tmp_path: Path) -> None:
+    name = F[1]  # x * 2: equal to x + 1 at 1, so neither test can tell it apart
+    mutants = make_traced_tree(tmp_path, [[F[0], name]])
+    (mutants / "src" / "fake.py").write_text(TRACED_MODULE + "\nLEAK = []\n")
+    for test in (mutants / "tests").iterdir():
+        test.unlink()
+    for file, text in LEAKY_TESTS.items():
+        (mutants / "tests" / file).write_text(text)
+    reasons = tmp_path / "equivalent.toml"
+    reasons.write_text(f'[equivalent]\n"{name}" = "x * 2 equals x + 1 at 1"\n')
+    proc = worker(mutants, 0, "--no-type-check", "--equivalent", str(reasons))
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    # in process the leak (from the trace and earlier rounds) fails test_b: an invented kill
+    assert f"{name}: killed" in out and f"{name}: survived" in out and "fresh process" in out
+    assert verdicts(mutants)[name] == 0
