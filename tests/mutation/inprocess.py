@@ -281,29 +281,29 @@ class InProcess:
                 )
             )
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+    @contextlib.contextmanager
+    def _phase(self) -> Iterator[None]:
+        """Mark a test's setup, call or teardown (where a second alarm may fire)."""
         self.in_phase = True
         try:
             yield
         finally:
             self.in_phase = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+        with self._phase():
+            yield
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:
-        self.in_phase = True
-        try:
+        with self._phase():
             yield
-        finally:
-            self.in_phase = False
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Any:
-        self.in_phase = True
-        try:
+        with self._phase():
             yield
-        finally:
-            self.in_phase = False
 
     def _run(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)

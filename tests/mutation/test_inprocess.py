@@ -310,20 +310,7 @@ def test_a_test_that_fails_once_unmutated_is_left_out(tmp_path: Path) -> None:
     assert verdicts(mutants) == {F[0]: 1, F[1]: 1, H[0]: 5, H[1]: 5}
 
 
-SESSION_FIXTURE_TEST = """\
-import pytest
-
-from fake import f
-
-
-@pytest.fixture(scope="session")
-def value():
-    return f(1)
-
-
-def test_s(value):
-    assert value == 2
-"""
+SESSION_FIXTURE_TEST = MODULE_FIXTURE_TEST.replace('scope="module"', 'scope="session"')
 
 
 def test_a_trace_is_reused_and_session_fixtures_are_computed_unmutated(tmp_path: Path) -> None:
