@@ -233,8 +233,7 @@ class InProcess:
             # in the order of the specs; an item two specs select runs at the first
             return list(dict.fromkeys(i for spec in specs for i in items if _spec_matches(spec, i)))
 
-        previous = signal.signal(signal.SIGALRM, self._alarm)
-        try:
+        with self._alarms():
             for name, specs in self.plan:
                 selected = select(tuple(specs))
                 limit = self.timeout or 5 * sum(durations[i.nodeid] for i in selected) + 5
@@ -242,14 +241,21 @@ class InProcess:
                 code = self._mutant(session, name, selected, limit) if selected else NO_TESTS
                 self.log(f"{name}: {_word(code)} {time.perf_counter() - t0:.1f}s")
                 self.record(name, code)
+        return True
+
+    # -- the rounds ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _alarms(self) -> Iterator[None]:
+        """Our SIGALRM handler for the rounds; after them no timer, no mutant, no caches."""
+        previous = signal.signal(signal.SIGALRM, self._alarm)
+        try:
+            yield
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
             os.environ["MUTANT_UNDER_TEST"] = ""
             clear_caches()
-        return True
-
-    # -- the rounds ----------------------------------------------------------------------------
 
     def _alarm(self, signum: int, frame: object) -> None:
         # The first alarm always raises. A later one (the test swallowed the first) raises only
@@ -498,8 +504,7 @@ class Worker(InProcess):
             raise session.Interrupted(f"{session.testsfailed} errors during collection")
         items = {test_id(i): i for i in session.items}
         self.order = {item: k for k, item in enumerate(session.items)}
-        previous = signal.signal(signal.SIGALRM, self._alarm)
-        try:
+        with self._alarms():
             while (unit := self.queue.claim()) is not None:
                 layer = unit["layer"]
                 if layer not in self.traced and self._load_trace(layer):
@@ -521,18 +526,13 @@ class Worker(InProcess):
                     code = self._judge(session, name, items)
                     self.counts[_word(code)] += 1
                     self.record(name, code)
-                    self._progress(len(unit["mutants"]))
+                    self._progress()
                 self.verdicts.save()
                 self.queue.finish()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            os.environ["MUTANT_UNDER_TEST"] = ""
-            clear_caches()
         self.baseline_ok = True
         return True
 
-    def _progress(self, unit_size: int) -> None:
+    def _progress(self) -> None:
         """``mutants/progress-I.json``: how many mutants this worker has judged (full.py sums)."""
         judged = sum(n for k, n in self.counts.items() if k != "skipped")
         if judged % 10 == 0:
