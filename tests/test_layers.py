@@ -2,8 +2,8 @@
 
 Data flows one way (docs/architecture.md)::
 
-    errors, atomic  <  graphs < causal < dataset < solver < evaluation < training
-                    <  integrations < pipeline < cli
+    errors, atomic, scoring  <  graphs < causal < dataset < solver < evaluation
+                             <  training < integrations < pipeline < cli
 
 A module may import its own layer and the layers below it, never one above. Every import
 counts: module-level ones, ones inside ``if TYPE_CHECKING:``, ones inside functions (lazy
@@ -36,7 +36,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "corr2cause"
 
-BOTTOM = ("", "errors", "atomic")
+BOTTOM = ("", "errors", "atomic", "scoring")
 """Top-level modules below every layer ("" is ``corr2cause/__init__.py``)."""
 
 LAYERS: tuple[tuple[str, ...], ...] = (

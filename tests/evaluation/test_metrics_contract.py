@@ -375,9 +375,29 @@ def test_integer_groups_come_first_in_numeric_order() -> None:
     assert [groups[k]["n"] for k in groups] == [2, 2, 2, 1, 1, 2]
     # index 3 (np.int64(3)) and index 8 (3) are one group: gold 0, 0; pred 0, 1
     assert groups["3"]["confusion_matrix"] == [[1, 1], [0, 0]]
-    # strings that look like numbers sort as strings
+    # a group is named by its key's text, so text that spells a whole number sorts with them
     text = compute_metrics(GOLD[:3], PRED[:3], relations=["10", "9", "10"], n_boot=0)
-    assert list(text["by_relation"]) == ["10", "9"]
+    assert list(text["by_relation"]) == ["9", "10"]
+
+
+def test_a_number_and_its_text_are_one_group() -> None:
+    # one file read as numbers and one as text: 10 and "10" are reported under one name, so
+    # they must be one block (before, the later block replaced the earlier one)
+    keys: list[Any] = [10, "10", 2, "2", 10, "x", "10", 2, "-1", -1]
+    got = compute_metrics(
+        GOLD,
+        PRED,
+        num_variables=np.array(keys, dtype=object),
+        parse_failed=[i in (2, 6) for i in range(10)],
+        request_failed=[i in (6, 9) for i in range(10)],
+        n_boot=0,
+    )
+    groups = got["by_num_variables"]
+    assert list(groups) == ["-1", "2", "10", "x"]
+    members = {"-1": [8, 9], "2": [2, 3, 7], "10": [0, 1, 4, 6], "x": [5]}
+    for name, idx in members.items():
+        assert groups[name] == _block_by_hand(idx, clustered=False, n_boot=0, seed=0), name
+    assert sum(g["n"] for g in groups.values()) == len(GOLD)
 
 
 def test_parse_and_request_failures_default_to_none() -> None:

@@ -36,6 +36,20 @@ def _backend(server: StubOpenAIServer, **options: object):
     return load_backend("openai:stub-model", base_url=server.base_url, **defaults)
 
 
+HELD_S = 60.0
+"""A delayed reply's delay: the stub holds it until the server stops, so it always times out."""
+
+
+def _client_timeout(reply: StubReply) -> float:
+    """The client timeout for a fault: short only where the fault is the timeout itself.
+
+    Every other fault and the successful attempts get a timeout no loaded CI machine reaches,
+    so a slow but healthy reply never turns into an extra attempt (this test was flaky with
+    one short timeout for all of them).
+    """
+    return 1.0 if reply.delay_s else 10.0
+
+
 class FirstFailures:
     """Responder failing the first ``n`` attempts of every prompt with ``reply``."""
 
@@ -61,14 +75,14 @@ class FirstFailures:
         StubReply(body="<html>bad gateway</html>"),
         StubReply(body={"id": "x", "object": "chat.completion"}),  # no choices
         StubReply(body={"id": "x", "choices": []}),
-        StubReply(delay_s=1.0),  # longer than the client timeout
+        StubReply(delay_s=HELD_S),  # longer than the client timeout
     ],
     ids=["429", "500", "503", "bad-json", "html", "no-choices", "empty-choices", "timeout"],
 )
 def test_transient_faults_are_retried(reply: StubReply) -> None:
     responder = FirstFailures(2, reply)
     with StubOpenAIServer(answer=stub_answer, responder=responder) as server:
-        backend = _backend(server, max_retries=3, timeout=0.3)
+        backend = _backend(server, max_retries=3, timeout=_client_timeout(reply))
         requests = _requests(4)
         responses = backend.generate(requests, concurrency=4)
     assert all(r.ok for r in responses), [r.error for r in responses]
@@ -85,12 +99,12 @@ def test_transient_faults_are_retried(reply: StubReply) -> None:
     [
         (StubReply(status=500), "HTTP 500"),
         (StubReply(body="garbage"), "malformed response"),
-        (StubReply(delay_s=1.0), "timeout"),
+        (StubReply(delay_s=HELD_S), "timeout"),
     ],
 )
 def test_persistent_faults_become_recorded_failures(reply: StubReply, reason: str) -> None:
     with StubOpenAIServer(responder=lambda r: reply) as server:
-        backend = _backend(server, max_retries=2, timeout=0.3)
+        backend = _backend(server, max_retries=2, timeout=_client_timeout(reply))
         responses = backend.generate(_requests(3), concurrency=3)
     assert all(not r.ok and reason in (r.error or "") for r in responses)
     assert all(r.details["attempts"] == 3 for r in responses)

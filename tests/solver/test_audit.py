@@ -51,7 +51,7 @@ def test_official_metrics_recomputed_from_solver_output(official_test_path, offi
         "recall": 98.33,
     }
     metrics = official_report.metrics()
-    assert all(metrics[k] == pytest.approx(v) for k, v in scores.items())
+    assert {k: metrics[k] for k in scores} == {k: round(v, 2) for k, v in scores.items()}
     wrong = [k for k, (g, e) in enumerate(zip(gold, exact, strict=True)) if g != e]
     assert official_report.indices == wrong
 
@@ -112,6 +112,11 @@ def test_small_file_disagreement_witness_and_unsolvable(tmp_path, chain_premise)
         "parent": {"items": 1, "disagreements": 1},
     }
     assert "indices: 0" in report.to_text()
+    # solved rows: gold (1, 0), exact (0, 0); nothing is exactly valid, so precision is 0/0:
+    # undefined (None, "n/a"), as in every evaluation, not 0
+    assert data["confusion"] == {"tp": 0, "fp": 0, "fn": 1, "tn": 1}
+    assert data["metrics"] == {"f1": 0.0, "precision": None, "recall": 0.0, "accuracy": 50.0}
+    assert "F1 0.00  P n/a  R 0.00  accuracy 50.00" in report.to_text()
 
 
 def test_audit_needs_gold_labels(tmp_path, collider_premise):

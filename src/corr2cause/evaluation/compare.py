@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corr2cause.errors import Corr2CauseError
-from corr2cause.evaluation.metrics import _metric_arrays, _one_hot
+from corr2cause.evaluation.metrics import _one_hot
 from corr2cause.evaluation.runs import Run, load_run
 from corr2cause.evaluation.statistics import (
     bootstrap_totals,
@@ -43,6 +43,7 @@ from corr2cause.evaluation.statistics import (
     mcnemar,
     percentile_interval,
 )
+from corr2cause.scoring import metric_arrays
 
 __all__ = ["ComparisonError", "compare_runs", "paired_difference"]
 
@@ -98,7 +99,7 @@ def paired_difference(
         )
     rows = cluster_counts(np.hstack([_one_hot(g, a), _one_hot(g, b)]), clusters)
     total = rows.sum(axis=0)
-    point_a, point_b = _metric_arrays(total[:4]), _metric_arrays(total[4:])
+    point_a, point_b = metric_arrays(total[:4]), metric_arrays(total[4:])
     out: dict[str, Any] = {"n": int(g.size), "clusters": int(rows.shape[0])}
     draws = bootstrap_totals(rows, n_boot=n_boot, seed=seed) if n_boot > 0 and g.size else None
     for name in ("f1", "accuracy"):
@@ -112,7 +113,7 @@ def paired_difference(
             "share_a_better": None,
         }
         if draws is not None and block["diff"] is not None:
-            diff = _metric_arrays(draws[:, :4])[name] - _metric_arrays(draws[:, 4:])[name]
+            diff = metric_arrays(draws[:, :4])[name] - metric_arrays(draws[:, 4:])[name]
             interval, undefined = percentile_interval(diff, level=level)
             defined = diff[~np.isnan(diff)]
             block["ci95"] = None if interval is None else [_pct(v) for v in interval]

@@ -1,9 +1,11 @@
 """Metrics of the paper's protocol: F1, precision, recall and accuracy on the valid class.
 
-This module is the **one definition** of the valid-class metrics: ``corr2cause evaluate``,
-the inspect task (:mod:`corr2cause.integrations.inspect_task`) and the lm-eval task
-(:mod:`corr2cause.integrations.lm_eval.hooks`) all compute them with
-:func:`valid_class_metrics`, so the three give identical numbers on identical predictions.
+The metrics are defined once, as functions of the confusion counts, in
+:mod:`corr2cause.scoring` (re-exported here): ``corr2cause evaluate``, the inspect task
+(:mod:`corr2cause.integrations.inspect_task`), the lm-eval task
+(:mod:`corr2cause.integrations.lm_eval.hooks`) and the solver's audit all compute them with
+:func:`valid_class_metrics`, so they give identical numbers on identical predictions. This
+module adds what a run needs around them: counting, groups and bootstrap intervals.
 
 All four are reported ×100 and rounded to two decimals (SPEC section 7). A metric whose
 denominator is zero is **undefined** and reported as ``None`` (``null`` in JSON), never as 0:
@@ -25,7 +27,6 @@ The public interface is :func:`confusion_counts`, :func:`valid_class_metrics`,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corr2cause.evaluation.statistics import bootstrap_totals, cluster_counts, percentile_interval
+from corr2cause.scoring import METRIC_NAMES, metric_arrays, scores, valid_class_metrics
 
 __all__ = [
     "METRIC_NAMES",
@@ -45,10 +47,6 @@ __all__ = [
 ]
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-
-METRIC_NAMES = ("f1", "precision", "recall", "accuracy")
-"""The reported metrics, in report order."""
 
 
 def _labels(values: Sequence[int] | npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -93,80 +91,6 @@ def confusion_counts(
     fn = int(np.sum((g == 1) & (p == 0)))
     tn = int(g.size - tp - fp - fn)
     return tp, fp, fn, tn
-
-
-def _metric_arrays(counts: npt.ArrayLike) -> dict[str, FloatArray]:
-    """Metrics (fractions) of count rows ``[..., 4]``; NaN where a metric is 0/0."""
-    c = np.asarray(counts, dtype=np.float64)
-    tp, fp, fn, tn = (c[..., k] for k in range(4))
-    n = tp + fp + fn + tn
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return {
-            "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan),
-            "precision": np.where(tp + fp > 0, tp / (tp + fp), np.nan),
-            "recall": np.where(tp + fn > 0, tp / (tp + fn), np.nan),
-            "accuracy": np.where(n > 0, (tp + tn) / n, np.nan),
-        }
-
-
-def valid_class_metrics(counts: Sequence[int]) -> dict[str, float | None]:
-    """F1, precision, recall and accuracy of the valid class, as fractions in [0, 1].
-
-    This is the one definition every harness uses (``evaluate``, the inspect task and the
-    lm-eval task). A metric whose denominator is zero is ``None`` (undefined), not 0.
-
-    Parameters
-    ----------
-    counts : sequence of int
-        ``(tp, fp, fn, tn)`` (:func:`confusion_counts`).
-
-    Returns
-    -------
-    dict
-        Keys :data:`METRIC_NAMES`; values ``float`` or ``None``.
-
-    Examples
-    --------
-    >>> valid_class_metrics((1, 1, 1, 1))
-    {'f1': 0.5, 'precision': 0.5, 'recall': 0.5, 'accuracy': 0.5}
-    >>> valid_class_metrics((0, 0, 0, 3))["f1"] is None
-    True
-    """
-    if len(counts) != 4:
-        raise ValueError("counts must be (tp, fp, fn, tn)")
-    values = _metric_arrays(np.asarray(counts, dtype=np.int64))
-    return {name: _defined(float(values[name])) for name in METRIC_NAMES}
-
-
-def _defined(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 2)
-
-
-def scores(counts: Sequence[int]) -> dict[str, float | None]:
-    """F1, precision, recall and accuracy ×100, rounded to two decimals (``None``: undefined).
-
-    Parameters
-    ----------
-    counts : sequence of int
-        ``(tp, fp, fn, tn)``.
-
-    Returns
-    -------
-    dict
-        Keys :data:`METRIC_NAMES`.
-
-    Examples
-    --------
-    >>> scores((8, 2, 4, 86))
-    {'f1': 72.73, 'precision': 80.0, 'recall': 66.67, 'accuracy': 94.0}
-    >>> scores((0, 0, 5, 5))
-    {'f1': 0.0, 'precision': None, 'recall': 0.0, 'accuracy': 50.0}
-    """
-    return {name: _percent(value) for name, value in valid_class_metrics(counts).items()}
 
 
 def _one_hot(gold: IntArray, pred: IntArray) -> IntArray:
@@ -239,9 +163,9 @@ def bootstrap_details(
     weights = np.ones(rows.shape[0], np.int64) if multiplicity is None else multiplicity
     if n_boot <= 0 or rows.shape[0] == 0 or int(weights @ rows.sum(axis=1)) == 0:
         return {}
-    point = _metric_arrays(weights @ rows)
+    point = metric_arrays(weights @ rows)
     totals = bootstrap_totals(rows, n_boot=n_boot, seed=seed, multiplicity=multiplicity)
-    values = _metric_arrays(totals)
+    values = metric_arrays(totals)
     out: dict[str, dict[str, Any]] = {}
     for name in METRIC_NAMES:
         interval, undefined = percentile_interval(values[name], level=level)
@@ -284,8 +208,9 @@ def _block(
     return block
 
 
-def _group_order(key: Hashable) -> tuple[int, Any]:
-    return (0, key) if isinstance(key, int | np.integer) else (1, str(key))
+def _group_order(key: str) -> tuple[int, Any]:
+    """Integer group names first, in numeric order (``"2"`` before ``"10"``), then the rest."""
+    return (0, int(key)) if key.removeprefix("-").isdigit() else (1, key)
 
 
 def compute_metrics(
@@ -308,7 +233,9 @@ def compute_metrics(
         Gold and predicted labels (1 = valid). Unparseable answers and failed requests must
         already be mapped to 0.
     num_variables, relations : sequence, optional
-        Per-item group keys for ``by_num_variables`` and ``by_relation``.
+        Per-item group keys for ``by_num_variables`` and ``by_relation``. A group is named
+        by its key's text (``10`` and ``"10"`` are one group); whole numbers come first,
+        in numeric order, then the other names alphabetically.
     parse_failed, request_failed : sequence of bool, optional
         Per-item flags, counted in ``parse_failures`` and ``request_failures``.
     clusters : sequence of hashable, optional
@@ -351,11 +278,14 @@ def compute_metrics(
         group_list = list(np.asarray(group_keys).tolist())
         if len(group_list) != n:
             raise ValueError(f"{name}: {len(group_list)} keys for {n} items")
-        groups: dict[Hashable, list[int]] = {}
+        groups: dict[str, list[int]] = {}
         for index, key in enumerate(group_list):
-            groups.setdefault(key, []).append(index)
+            # grouped by the key's text, the name it is reported under: 10 and "10" (one
+            # file read as text, another as numbers) are one group, not two blocks of which
+            # the second silently replaced the first
+            groups.setdefault(str(key), []).append(index)
         result[name] = {
-            str(key): _block(
+            key: _block(
                 g[idx],
                 p[idx],
                 pf[idx],

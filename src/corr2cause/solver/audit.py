@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from corr2cause.atomic import atomic_writer
+from corr2cause.scoring import scores
 from corr2cause.solver.errors import SolverError
 from corr2cause.solver.explain import format_dag, format_pdag
 from corr2cause.solver.records import Record, RecordError, read_records
@@ -170,26 +171,20 @@ class AuditReport:
         """Disagreements where the hypothesis is not entailed but the gold label is 1."""
         return sum(1 for d in self.disagreements if d.exact == 0)
 
-    def metrics(self) -> dict[str, float]:
-        """Exact labels scored against the gold on the valid class, in percent.
+    def metrics(self) -> dict[str, float | None]:
+        """Exact labels scored against the gold on the valid class, ×100, two decimals.
+
+        The project's one definition (:func:`corr2cause.scoring.scores`), so an audit and an
+        evaluation of the exact labels report the same numbers.
 
         Returns
         -------
         dict
-            ``f1``, ``precision``, ``recall``, ``accuracy`` (0 where undefined).
+            ``f1``, ``precision``, ``recall``, ``accuracy``; ``None`` where 0/0 (precision
+            when no label is exactly valid, recall when no gold label is valid).
         """
         c = self.confusion
-        tp, fp, fn, tn = c["tp"], c["fp"], c["fn"], c["tn"]
-        total = tp + fp + fn + tn
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
-        return {
-            "f1": 100 * f1,
-            "precision": 100 * precision,
-            "recall": 100 * recall,
-            "accuracy": 100 * (tp + tn) / total if total else 0.0,
-        }
+        return scores((c["tp"], c["fp"], c["fn"], c["tn"]))
 
     def to_dict(self) -> dict[str, Any]:
         """One JSON-ready object: counts, indices, breakdowns, metrics and the rows."""
@@ -203,7 +198,7 @@ class AuditReport:
             "unsolvable": [asdict(u) for u in self.unsolvable],
             "by_template": {k: asdict(v) for k, v in self.by_template.items()},
             "by_n": {str(k): asdict(v) for k, v in self.by_n.items()},
-            "metrics": {k: round(v, 4) for k, v in self.metrics().items()},
+            "metrics": self.metrics(),
             "confusion": dict(self.confusion),
             "rows": [asdict(d) for d in self.disagreements],
         }
@@ -218,8 +213,11 @@ class AuditReport:
             f"{self.exact_valid_gold_invalid}; exact invalid / gold valid: "
             f"{self.exact_invalid_gold_valid})",
             f"unsolvable: {len(self.unsolvable)}",
-            f"exact vs gold, valid class: F1 {m['f1']:.2f}  P {m['precision']:.2f}  "
-            f"R {m['recall']:.2f}  accuracy {m['accuracy']:.2f}",
+            "exact vs gold, valid class: "
+            + "  ".join(
+                f"{label} {'n/a' if m[key] is None else format(m[key], '.2f')}"
+                for key, label in _METRIC_LABELS.items()
+            ),
             "",
             f"{'template':<24}{'items':>8}{'disagree':>10}",
         ]
@@ -230,6 +228,10 @@ class AuditReport:
         for u in self.unsolvable:
             lines.append(f"unsolvable item {u.index} (line {u.line}): {u.error}")
         return "\n".join(lines)
+
+
+_METRIC_LABELS = {"f1": "F1", "precision": "P", "recall": "R", "accuracy": "accuracy"}
+"""How :meth:`AuditReport.to_text` names the metrics; undefined ones print as ``n/a``."""
 
 
 def audit_records(
