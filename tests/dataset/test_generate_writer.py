@@ -129,6 +129,31 @@ def test_an_error_of_the_caller_stops_the_helper(tmp_path, classes_2_to_4):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_error_closes_the_parquet_file(tmp_path, monkeypatch, classes_2_to_4):
+    opened: list[Any] = []
+
+    class Recorded(gen.pq.ParquetWriter):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(gen.pq, "ParquetWriter", Recorded)
+
+    def boom(done: int, total: int) -> None:
+        if done == 10:
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        generate_dataset(
+            tmp_path / "data",
+            GenerationConfig(nodes=[2, 3, 4], formats=["csv", "parquet"]),
+            progress=boom,
+            classes_by_n=classes_2_to_4,
+        )
+    assert len(opened) == 1 and not opened[0].is_open, "the Parquet file was left open"
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("fail", [False, True])
 def test_the_switch_interval_is_lowered_during_a_run_and_restored(
     tmp_path, monkeypatch, classes_2_to_4, fail

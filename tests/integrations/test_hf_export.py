@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corr2cause.dataset.generate import GenerationConfig, generate_dataset
+from corr2cause.integrations import hf_export
 from corr2cause.integrations.hf_export import EXPORT_FEATURES, export_hf
 
 CONFIGS = [
@@ -218,3 +219,25 @@ def test_bad_sources_fail_clearly_and_write_nothing(generated_dir, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "csv-only"]
     with pytest.raises(ValueError, match="max_shard_rows"):
         export_hf(generated_dir, out, max_shard_rows=0)
+
+
+def test_an_error_midway_closes_the_open_shards(generated_dir, tmp_path, monkeypatch):
+    opened: list[pq.ParquetWriter] = []
+
+    class Recorded(pq.ParquetWriter):  # type: ignore[misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(pq, "ParquetWriter", Recorded)
+    monkeypatch.setattr(hf_export, "ROW_GROUP_ROWS", 100)  # shards of several row groups
+
+    def boom(done: int, total: int) -> None:
+        if done >= 500:  # a train shard holds some row groups and is still open
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        export_hf(generated_dir, tmp_path / "hf", progress=boom, max_shard_rows=1000)
+    assert opened, "no shard was opened before the error"
+    assert not [w for w in opened if w.is_open], "a shard file was left open"
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -533,7 +534,11 @@ def generate_dataset(
     files: dict[str, str] = {}
     chunk_items = 20_000
     hashed: dict[str, _HashingWriter] = {}
-    with staged_directory(out_dir, overwrite=overwrite) as stage, _BlockPipe() as pipe:
+    with (
+        staged_directory(out_dir, overwrite=overwrite) as stage,
+        _BlockPipe() as pipe,
+        ExitStack() as parquet_files,  # closed on any error (the pipe closes the others)
+    ):
         for vname in config.variants:
             variant = VARIANTS[vname]
             columns, schema = item_columns(variant), items_schema(variant)
@@ -555,6 +560,8 @@ def generate_dataset(
                 if "parquet" in formats
                 else None
             )
+            if pq_writer is not None:
+                parquet_files.callback(pq_writer.close)  # closing twice is a no-op
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
             for n in config.nodes:
                 table = hypothesis_table(n, variant)

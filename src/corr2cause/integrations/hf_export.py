@@ -44,6 +44,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,12 @@ class _ShardWriter:
             self._writer = None
             self._shard_rows = 0
 
+    def discard(self) -> None:
+        """Close the open shard file, if any, without finishing it (an error stops the run)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
     def close(self) -> list[Path]:
         """Write what is left and give the shards their final names."""
         while self._pending_rows:
@@ -290,7 +297,7 @@ def export_hf(
     out_dir = Path(out_dir)
     done = 0
     configs: list[ConfigSummary] = []
-    with staged_directory(out_dir, overwrite=overwrite) as stage:
+    with staged_directory(out_dir, overwrite=overwrite) as stage, ExitStack() as open_shards:
         for variant in variants:
             name = config_for_variant(variant)
             cdir = stage / "data" / name
@@ -313,6 +320,7 @@ def export_hf(
                         writers[split] = _ShardWriter(
                             cdir, hf_split_name(split), max_shard_rows, schema
                         )
+                        open_shards.callback(writers[split].discard)  # a no-op once closed
                     writers[split].write(part)
                     _count(summaries[split], part)
                 done += chunk.num_rows
