@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import corr2cause.dataset.generate as gen
 from corr2cause.dataset.generate import GenerationConfig, generate_dataset
@@ -192,3 +194,69 @@ def test_nested_pipes_restore_the_interval_when_the_last_closes(tmp_path):
     inner.close()
     inner.close()  # closing twice releases once
     assert sys.getswitchinterval() == before
+
+
+# --- JSON Lines: the fast row encoder against json.dumps, row by row -------------------------
+
+_JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=st.characters(max_codepoint=0x2FFF), max_size=12),
+    st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3),
+)
+_KEYS = st.text(alphabet='ab%"\\é premis', min_size=1, max_size=8)
+
+
+def _json_dumps_rows(columns: dict[str, list[Any]], keys: list[str]) -> bytes:
+    rows = zip(*(columns[k] for k in keys), strict=True)
+    return "".join(
+        json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False) + "\n" for row in rows
+    ).encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keys=st.lists(_KEYS, min_size=1, max_size=5, unique=True),
+    rows=st.integers(1, 4),
+    data=st.data(),
+    with_premise=st.booleans(),
+)
+def test_jsonl_pieces_equal_json_dumps(keys, rows, data, with_premise):
+    if with_premise:
+        keys = [*keys, "premise"] if "premise" not in keys else keys
+        keys = data.draw(st.permutations(keys))
+    # columns of one type (memoized) and mixed columns (True == 1 == 1.0 as dict keys)
+    columns = {
+        k: data.draw(
+            st.one_of(
+                st.lists(_JSON_VALUES, min_size=rows, max_size=rows),
+                st.sampled_from([True, 1, 1.0, None, "1"]).flatmap(
+                    lambda v: st.lists(st.sampled_from([v, None, 1]), min_size=rows, max_size=rows)
+                ),
+            )
+        )
+        for k in keys
+    }
+    pieces, size = gen.jsonl_pieces(columns, keys)
+    joined = b"".join(pieces)
+    assert joined == _json_dumps_rows(columns, keys)
+    assert size == len(joined)
+
+
+@pytest.mark.parametrize("variant", ["original", "names-medicine", "names-nonsense"])
+def test_items_jsonl_is_json_dumps_of_every_row(tmp_path, classes_2_to_4, variant):
+    out = tmp_path / "data"
+    generate_dataset(
+        out,
+        GenerationConfig(nodes=[2, 3, 4], variants=[variant], formats=["parquet", "jsonl"]),
+        classes_by_n=classes_2_to_4,
+    )
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / variant / "items.parquet")
+    columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    assert (out / variant / "items.jsonl").read_bytes() == _json_dumps_rows(
+        columns, table.column_names
+    )

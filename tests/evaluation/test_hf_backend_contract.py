@@ -545,6 +545,13 @@ def test_the_default_budget_is_16_tokens(tiny_lm_dir: Path) -> None:
     assert [c["max_new_tokens"] for c in recorder.generate_calls] == [16]
 
 
+@pytest.mark.parametrize("device", ["cpu", "cpu:0"])
+def test_auto_dtype_is_float32_on_any_spelling_of_the_cpu(tiny_lm_dir: Path, device: str) -> None:
+    backend = load_backend(f"hf:{tiny_lm_dir}", device=device, dtype="auto")
+    assert backend._model.dtype == torch.float32
+    assert {p.device.type for p in backend._model.parameters()} == {"cpu"}
+
+
 def test_an_explicit_device_wins_over_the_default(
     tiny_lm_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

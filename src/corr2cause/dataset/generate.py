@@ -21,7 +21,7 @@ import json
 import queue
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -485,6 +485,79 @@ def official_csv_rows(
     return b"".join(pieces).decode("utf-8")
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+"""``json.dumps(value, ensure_ascii=False)``, without its per-call argument handling."""
+
+_MEMO_TYPES = (
+    frozenset({str, type(None)}),
+    frozenset({int, type(None)}),
+    frozenset({float, type(None)}),
+    frozenset({bool, type(None)}),
+)
+"""Value types a column may mix and still be encoded once per distinct value: ``True == 1``
+and ``1 == 1.0`` as dict keys, so bools, ints and floats are never memoized together."""
+
+
+def _json_column(values: Sequence[Any]) -> list[bytes]:
+    """Each value as UTF-8 JSON, each distinct value encoded once where that is safe."""
+    if any(set(map(type, values)) <= types for types in _MEMO_TYPES):
+        memo = {v: _encode_json(v).encode("utf-8") for v in dict.fromkeys(values)}
+        return list(map(memo.__getitem__, values))
+    return [_encode_json(v).encode("utf-8") for v in values]
+
+
+def _json_lines_part(
+    columns: Mapping[str, Sequence[Any]],
+    keys: Sequence[str],
+    rows: int,
+    prefix: bytes,
+    suffix: bytes,
+) -> list[bytes]:
+    """Per row: ``prefix``, the JSON members ``"key": value`` of ``keys``, ``suffix``."""
+    if not keys:
+        return [prefix + suffix] * rows
+    fmt = (
+        prefix.replace(b"%", b"%%")
+        + b", ".join(_encode_json(k).encode("utf-8").replace(b"%", b"%%") + b": %s" for k in keys)
+        + suffix.replace(b"%", b"%%")
+    )
+    return list(map(fmt.__mod__, zip(*(_json_column(columns[k]) for k in keys), strict=True)))
+
+
+def jsonl_pieces(
+    columns: Mapping[str, Sequence[Any]], keys: Sequence[str], *, shared: str = "premise"
+) -> tuple[list[bytes], int]:
+    """JSON Lines of the rows of ``columns`` (in the order ``keys``), UTF-8, as pieces.
+
+    Equal, byte for byte, to ``json.dumps(dict(zip(keys, row)), ensure_ascii=False) + "\\n"``
+    per row, but several times faster: every distinct value of a column is encoded once (the
+    premise of a class is one value for all its rows), and the rows come as pieces
+    ``[head, shared value, tail, ...]`` around the long ``shared`` column, so the premise is
+    not copied on the calling thread; a writer joins the pieces into its output block, as
+    with :func:`official_csv_pieces`.
+
+    Returns
+    -------
+    (list of bytes, int)
+        The pieces and their total length.
+    """
+    rows = len(columns[keys[0]]) if keys else 0
+    if rows == 0:
+        return [], 0
+    if shared not in keys:
+        lines = _json_lines_part(columns, keys, rows, b"{", b"}\n")
+        return lines, sum(map(len, lines))
+    cut = list(keys).index(shared)
+    before, after = keys[:cut], keys[cut + 1 :]
+    name = _encode_json(shared).encode("utf-8") + b": "
+    heads = _json_lines_part(columns, before, rows, b"{", b", " + name if before else name)
+    tails = _json_lines_part(columns, after, rows, b", " if after else b"", b"}\n")
+    middle = _json_column(columns[shared])
+    pieces = [b""] * (3 * rows)
+    pieces[0::3], pieces[1::3], pieces[2::3] = heads, middle, tails
+    return pieces, sum(map(len, heads)) + sum(map(len, middle)) + sum(map(len, tails))
+
+
 def generate_dataset(
     out_dir: str | Path,
     config: GenerationConfig,
@@ -665,10 +738,4 @@ def _flush(
     if pq_writer is not None:
         pq_writer.write_table(_arrow_table(pending, schema), row_group_size=1 << 20)
     if jsonl is not None:
-        keys = schema.names
-        jsonl.write(
-            "".join(
-                json.dumps(dict(zip(keys, row, strict=True)), ensure_ascii=False) + "\n"
-                for row in zip(*(pending[c] for c in keys), strict=True)
-            )
-        )
+        jsonl.write_pieces(*jsonl_pieces(pending, schema.names))

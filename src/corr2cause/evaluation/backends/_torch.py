@@ -93,11 +93,14 @@ def pick_device(torch: Any, device: str | None) -> str:
 
 
 def pick_dtype(torch: Any, dtype: str, device: str) -> Any:
-    """The torch dtype for the ``dtype`` option (``auto``: float32 on CPU, bfloat16 on GPU)."""
+    """The torch dtype for the ``dtype`` option (``auto``: float32 on CPU, bfloat16 on GPU).
+
+    The CPU is recognized by torch's parse of ``device``, so ``cpu:0`` is the CPU too.
+    """
     if dtype not in _DTYPES:
         raise BackendError(f"dtype must be one of {', '.join(_DTYPES)}, not {dtype!r}")
     if dtype == "auto":
-        return torch.float32 if device == "cpu" else torch.bfloat16
+        return torch.float32 if torch.device(device).type == "cpu" else torch.bfloat16
     return getattr(torch, dtype)
 
 
