@@ -218,6 +218,34 @@ def test_stories_command_resumes_after_sigkill(items_file, tmp_path):
         assert len(server.requests) == 7 - committed
     report = json.loads(rerun.stdout)
     assert report["from_cache"] == committed and report["accepted"] == 7
+    # the command reads the location itself, so every story item keeps its source's split
+    source_split = {
+        row["id"]: row["split"] for row in map(json.loads, items_file.read_text().splitlines())
+    }
+    rows = [json.loads(x) for x in (out / "stories.jsonl").read_text().splitlines()]
+    assert rows and all(row["split"] == source_split[row["source_id"]] for row in rows)
+
+
+def test_the_split_option_keeps_one_split_and_the_split_column(items_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from corr2cause.cli.app import app
+
+    with StubOpenAIServer(answer=good_answer, max_lifetime_s=120) as server:
+        result = CliRunner().invoke(
+            app,
+            ["stories", str(items_file), "--model", "openai:stub", "--base-url",
+             server.base_url, "--out", str(tmp_path / "t"), "--split", "test", "--quiet"],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in (tmp_path / "t/stories.jsonl").read_text().splitlines()]
+    tests = [
+        r for r in map(json.loads, items_file.read_text().splitlines()) if r["split"] == "test"
+    ]
+    assert sorted(r["source_id"] for r in rows) == sorted(r["id"] for r in tests)
+    assert {r["split"] for r in rows} == {"test"}
+    with pytest.raises(StoryError, match="split selects from a location"):
+        write_stories("openai:stub", read_items(items_file), out_dir=tmp_path / "u", split="test")
 
 
 def freeform_answer(prompt: str) -> str:

@@ -72,10 +72,8 @@ def stories(
     Writes OUT/stories.jsonl (loadable by evaluate), OUT/rejected.jsonl, OUT/report.json and
     OUT/run.json, and prints the report as JSON.
     """
-    from corr2cause.dataset.store import read_items
     from corr2cause.evaluation.stories import DEFAULT_DOMAIN, write_stories
 
-    items = read_items(data, split=split)
     options: dict[str, Any] = {
         "seed": seed,
         "base_url": base_url,
@@ -90,7 +88,8 @@ def stories(
     with progress_bar("stories", enabled=not quiet) as update:
         report = write_stories(
             model,
-            items,
+            data,
+            split=split,
             out_dir=out,
             prompt=prompt,
             domain=domain or DEFAULT_DOMAIN,
@@ -99,6 +98,6 @@ def stories(
             cache=cache,
             progress=update,
             backend_options={k: v for k, v in options.items() if v is not None},
-            run_info={"data": str(data), "split": split},
+            run_info={"split": split},
         )
     typer.echo(json.dumps(report, indent=2))

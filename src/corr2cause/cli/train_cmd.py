@@ -185,6 +185,14 @@ def robustness(
             "experiment resume).",
         ),
     ] = False,
+    stories: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--stories",
+            help="Also evaluate a verified story set (a `corr2cause stories` folder or its "
+            "stories.jsonl), compared with its source items; repeat for several.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -209,6 +217,7 @@ def robustness(
             limit=limit,
             overwrite=overwrite,
             progress=progress,
+            stories=stories or (),
         )
     if as_json:
         typer.echo(json.dumps(report, indent=2))

@@ -23,6 +23,16 @@ Splits are identical across variants (same item ids), so each perturbed test set
 original test set, perturbed; the report also gives, per variant, the share of items whose
 prediction agrees with the prediction on the original wording.
 
+Story sets
+    ``stories=`` adds the verified story sets of ``corr2cause stories``
+    (:mod:`corr2cause.evaluation.stories`): the same items with real-world names chosen by a
+    model, labels re-derived by the solver. A story set covers only the items it was written
+    for, so its row is compared **pairwise with its source items** in the original run (each
+    story item's ``source_id``): ``sources`` holds the model's metrics on those items in their
+    letter wording, ``delta`` the change on the matched items, and ``agreement_with_original``
+    the share of matched items predicted alike. Free-form stories, whose labels are copied
+    and unverified, are refused.
+
 The alphabetical shortcut
     In the released data every representative DAG has its edges from earlier to later letters
     (SPEC section 8), so a hypothesis in which a **later letter causes an earlier one** is
@@ -42,7 +52,8 @@ experiment into the same folder is refused unless ``overwrite`` (the lock and th
 comparison of :mod:`corr2cause.evaluation.run_guard`).
 
 The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
-:func:`discover_variants`, :func:`load_test_items` and :func:`render_markdown`.
+:func:`discover_variants`, :func:`discover_story_sets`, :func:`load_test_items` and
+:func:`render_markdown`.
 """
 
 from __future__ import annotations
@@ -76,6 +87,7 @@ __all__ = [
     "PAPER_REFERENCE",
     "RobustnessError",
     "cause_and_effect",
+    "discover_story_sets",
     "discover_variants",
     "load_test_items",
     "render_markdown",
@@ -137,6 +149,59 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
         for name in dataset.variants
     }
     return {name: found[name] for name in sorted(found, key=_variant_key)}
+
+
+STORIES_FILE = "stories.jsonl"
+"""The items file of a ``corr2cause stories`` output folder."""
+
+
+def discover_story_sets(paths: Sequence[str | Path]) -> dict[str, Path]:
+    """Name the story sets for the report: ``{row name: stories.jsonl}``, in the given order.
+
+    Each path is a ``corr2cause stories`` output folder or its ``stories.jsonl``. The row
+    is named after the folder: ``stories`` stays ``stories``, a folder ``med`` gives
+    ``stories-med`` (folder names that start with ``stories`` are kept as they are).
+
+    Raises
+    ------
+    RobustnessError
+        If a path holds no story file, or two sets get the same name.
+    """
+    found: dict[str, Path] = {}
+    for given in paths:
+        path = Path(given)
+        file = path / STORIES_FILE if path.is_dir() else path
+        if not file.is_file():
+            raise RobustnessError(
+                f"{path}: no story set here (a folder with {STORIES_FILE} or the file itself; "
+                "write one with `corr2cause stories`)"
+            )
+        folder = file.resolve().parent.name
+        name = folder if folder.startswith("stories") else f"stories-{folder}"
+        if name in found:
+            raise RobustnessError(
+                f"{given}: a second story set named {name!r} (the first is {found[name]}); "
+                "story sets are named after their folders, so keep them in differently named "
+                "folders"
+            )
+        found[name] = file
+    return found
+
+
+def _story_sources(file: Path) -> dict[str, str]:
+    """``{story item id: source item id}`` of a verified story file's test split."""
+    sources: dict[str, str] = {}
+    for _, line, row in open_dataset(file).rows(split="test", required_columns=()):
+        if row.get("verified") is not True:
+            raise RobustnessError(
+                f"{file}, line {line}: not a verified story (free-form stories keep a copied, "
+                "unchecked label; the robustness experiment takes only verified story sets)"
+            )
+        source = row.get("source_id")
+        if not isinstance(source, str) or not source:
+            raise RobustnessError(f"{file}, line {line}: the story item has no source_id")
+        sources[str(row["id"])] = source
+    return sources
 
 
 def load_test_items(folder: str | Path) -> list[EvalItem]:
@@ -344,6 +409,7 @@ def _variant_row(
             preds,
         )
     return {
+        "kind": "variant",
         "n": metrics["n"],
         **{m: metrics[m] for m in METRIC_NAMES},
         "ci95": metrics.get("ci95", {}),
@@ -383,6 +449,46 @@ def _compare_with_original(
         )
 
 
+def _compare_story_with_sources(
+    row: dict[str, Any],
+    items: Sequence[EvalItem],
+    preds: Sequence[int],
+    sources: Mapping[str, str],
+    original: tuple[list[EvalItem], list[int]] | None,
+) -> None:
+    """``sources``, ``delta`` and ``agreement_with_original`` of a story row, item by item.
+
+    The story items are matched to their source items in the original run by ``source_id``;
+    ``delta`` is the story metrics minus the source metrics on the matched items.
+    """
+    row["kind"] = "stories"
+    row["sources"] = row["delta"] = row["agreement_with_original"] = None
+    if original is None:
+        return
+    by_id = {item.id: (item, pred) for item, pred in zip(*original, strict=True)}
+    matched = [
+        (item, pred, *by_id[sources[item.id]])
+        for item, pred in zip(items, preds, strict=True)
+        if sources[item.id] in by_id
+    ]
+    if not matched:
+        row["sources"] = {"n": 0, "unmatched": len(items)}
+        return
+    story = group_scores([m[0].label for m in matched], [m[1] for m in matched])
+    source = group_scores([m[2].label for m in matched], [m[3] for m in matched])
+    row["sources"] = {**source, "unmatched": len(items) - len(matched), "stories": story}
+    row["delta"] = {
+        m: None if story[m] is None or source[m] is None else round(story[m] - source[m], 2)
+        for m in METRIC_NAMES
+    }
+    same = sum(1 for m in matched if m[1] == m[3])
+    row["agreement_with_original"] = {
+        "n": len(matched),
+        "agreement_pct": _share(same, len(matched)),
+        "aligned_by": "source_id",
+    }
+
+
 def run_robustness(
     model: Any,
     data: str | Path,
@@ -393,6 +499,7 @@ def run_robustness(
     limit: int | None = None,
     overwrite: bool = False,
     progress: Callable[[str], Callable[[int, int], None] | None] | None = None,
+    stories: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     """Evaluate one model on the test split of every variant and write the robustness report.
 
@@ -418,6 +525,10 @@ def run_robustness(
         Replace a report (and variant runs) of another experiment in ``out``.
     progress : callable, optional
         ``progress(variant)`` returns a ``(done, total)`` callback for that variant, or None.
+    stories : sequence of path-like, keyword-only
+        Verified story sets (``corr2cause stories`` output folders or their
+        ``stories.jsonl``) to evaluate too, one row each (:func:`discover_story_sets`),
+        compared with their source items in the original run.
 
     Returns
     -------
@@ -425,7 +536,9 @@ def run_robustness(
         The content of ``robustness.json``: ``variants`` (per variant: metrics, ``delta`` from
         original, ``agreement_with_original``, ``by_relation``, ``by_num_variables``,
         ``shortcut``, and ``commonsense`` for a themed variant:
-        :func:`~corr2cause.evaluation.commonsense.commonsense_split`, else ``None``),
+        :func:`~corr2cause.evaluation.commonsense.commonsense_split`, else ``None``; a story
+        set's row also has ``kind`` = ``"stories"`` and ``sources``, and its ``delta`` and
+        agreement are on its matched source items),
         ``reference`` (the paper's numbers), ``identity`` (what a rerun must match) and run
         information.
 
@@ -453,6 +566,11 @@ def run_robustness(
         found = {v: found[v] for v in sorted(variants, key=_variant_key)}
     if limit is not None and limit < 1:
         raise RobustnessError("limit must be at least 1")
+    story_sets = discover_story_sets(stories)
+    clash = sorted(set(story_sets) & set(found))
+    if clash:
+        raise RobustnessError(f"story set {clash[0]!r} has the name of a variant of {data}")
+    story_sources = {name: _story_sources(file) for name, file in story_sets.items()}
     spec = model
     if isinstance(model, str) and ":" not in model and Path(model).is_dir():
         spec = f"classifier:{model}"
@@ -468,13 +586,15 @@ def run_robustness(
         "variants": list(found),
         "limit": limit,
     }
+    if story_sets:  # only then, so that reports without stories keep their identity
+        identity["stories"] = {name: str(file.resolve()) for name, file in story_sets.items()}
     identity = json.loads(json.dumps(identity, sort_keys=True, default=str))
     results: dict[str, Any] = {}
     loaded: dict[str, tuple[list[EvalItem], list[int]]] = {}
     try:
         with lock_folder(out_dir):  # the report's identity is checked here
             _check_previous_report(out_dir, identity, overwrite=overwrite)
-            for name, folder in found.items():
+            for name, folder in [*found.items(), *story_sets.items()]:
                 items = load_test_items(folder)
                 if limit is not None:
                     items = items[:limit]
@@ -490,7 +610,11 @@ def run_robustness(
                 preds = [by_id[item.id] for item in items]
                 loaded[name] = (items, preds)
                 results[name] = _variant_row(name, folder, items, preds, metrics)
-            _compare_with_original(results, loaded)
+            _compare_with_original({k: v for k, v in results.items() if k in found}, loaded)
+            for name in story_sets:
+                _compare_story_with_sources(
+                    results[name], *loaded[name], story_sources[name], loaded.get("original")
+                )
             report = {
                 "corr2cause_version": __version__,
                 "model": backend.spec if hasattr(backend, "spec") else str(spec),
@@ -529,7 +653,12 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "",
         f"Test split of every variant of `{report['data']}`"
         + (f" (first {report['limit']} items per variant)" if report.get("limit") else "")
-        + ". Metrics ×100 on the valid class; Δ = change from original (points).",
+        + ". Metrics ×100 on the valid class; Δ = change from original (points)"
+        + (
+            "; for a story set, Δ and agreement are on its source items (below)."
+            if any(row.get("kind") == "stories" for row in variants.values())
+            else "."
+        ),
         "",
         "| variant | n | F1 | precision | recall | accuracy | ΔF1 | ΔP | ΔR | ΔAcc "
         "| agreement with original (%) | paper F1 (RoBERTa-L-MNLI) |",
@@ -593,6 +722,34 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"{rule['n']} | {_fmt(rule['rule_accuracy'])} | {_fmt(rule['model_accuracy'])} | "
             f"{_fmt(rule['model_predicted_valid_pct'])} | {_fmt(other['model_accuracy'])} |"
         )
+    story_rows = [name for name in names if variants[name].get("kind") == "stories"]
+    if story_rows:
+        lines += [
+            "",
+            "## Story sets",
+            "",
+            "Verified stories (`corr2cause stories`): the same items with a model's real-world "
+            "names, labels re-derived by the solver. Each story item is matched to its source "
+            "item in the original run; Δ = story minus letters on the matched items (points).",
+            "",
+            "| story set | n | matched | F1 letters | F1 story | ΔF1 | acc. letters | acc. story "
+            "| ΔAcc | agreement (%) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in story_rows:
+            row = variants[name]
+            src = row.get("sources") or {}
+            story = src.get("stories") or {}
+            delta = row.get("delta") or {}
+            agree = (row.get("agreement_with_original") or {}).get("agreement_pct")
+            lines.append(
+                f"| {name} | {row['n']} | {src.get('n', '-')} | {_fmt(src.get('f1'))} | "
+                f"{_fmt(story.get('f1'))} | {_fmt(delta.get('f1'), signed=True)} | "
+                f"{_fmt(src.get('accuracy'))} | {_fmt(story.get('accuracy'))} | "
+                f"{_fmt(delta.get('accuracy'), signed=True)} | {_fmt(agree)} |"
+            )
+        if any(variants[name].get("sources") is None for name in story_rows):
+            lines += ["", "(no original variant was evaluated: story sets are not compared)"]
     themed = [name for name in names if variants[name].get("commonsense")]
     if themed:
         lines += [

@@ -446,11 +446,13 @@ def _group_by_premise(items: Sequence[EvalItem]) -> list[list[EvalItem]]:
     return list(groups.values())
 
 
-def _items_and_splits(path: str | Path) -> tuple[list[EvalItem], dict[str, str]]:
-    """The items at ``path`` and the split of each (by id) where the source names one."""
+def _items_and_splits(
+    path: str | Path, split: str | None = None
+) -> tuple[list[EvalItem], dict[str, str]]:
+    """The items at ``path`` (of ``split``) and the split of each, where the source names one."""
     dataset = open_dataset(path)
-    items = dataset.items()
-    values = [row.get("split") for _, _, row in dataset.rows()]
+    items = dataset.items(split=split)
+    values = [row.get("split") for _, _, row in dataset.rows(split=split)]
     splits = {
         item.id: SPLIT_ALIASES.get(value.strip().lower(), value)
         for item, value in zip(items, values, strict=True)
@@ -472,6 +474,7 @@ def write_stories(
     progress: Callable[[int, int], None] | None = None,
     backend_options: dict[str, Any] | None = None,
     run_info: dict[str, Any] | None = None,
+    split: str | None = None,
 ) -> dict[str, Any]:
     """Ask a model for real-world stories of items; verify them; write the story set.
 
@@ -482,7 +485,8 @@ def write_stories(
         with ``backend_options`` and closed at the end).
     items : sequence of EvalItem, str or Path
         Source items (any file :func:`~corr2cause.dataset.readers.read_items` reads); their
-        premises must be readable by the solver.
+        premises must be readable by the solver. Read from a location, each story item keeps
+        the ``split`` of its source item (given items carry no split).
     out_dir : str or Path
         Output folder (created if missing); rerun with the same folder to resume.
     prompt : str, Path or StoryPrompt
@@ -501,6 +505,9 @@ def write_stories(
         Options for :func:`~corr2cause.evaluation.backends.load_backend`.
     run_info : dict, optional
         Extra manifest fields (e.g. the data file's sha256).
+    split : str, optional
+        Only the items of this split (``train``, ``dev`` / ``validation``, ``test``) of a
+        location with a ``split`` column.
 
     Returns
     -------
@@ -524,7 +531,9 @@ def write_stories(
     splits: dict[str, str] = {}
     if isinstance(items, str | Path):
         info.setdefault("data", str(items))
-        items, splits = _items_and_splits(items)
+        items, splits = _items_and_splits(items, split)
+    elif split is not None:
+        raise StoryError("split selects from a location; filter given items yourself")
     selected = list(items)[:limit] if limit is not None else list(items)
     owns_backend = isinstance(backend, str)
     engine = (
