@@ -22,13 +22,9 @@ from corr2cause.cli.app import app
 from corr2cause.dataset.generate import GenerationConfig, generate_dataset
 from corr2cause.dataset.themes import load_theme
 from corr2cause.evaluation.backends.base import Backend, Request, Response
-from corr2cause.evaluation.robustness import (
-    RobustnessError,
-    discover_story_sets,
-    run_robustness,
-)
+from corr2cause.evaluation.robustness import run_robustness
 from corr2cause.evaluation.run_guard import RunIdentityError
-from corr2cause.evaluation.stories import write_stories
+from corr2cause.evaluation.stories import StoryError, discover_story_sets, write_stories
 from corr2cause.testing.stub_server import StubOpenAIServer
 
 NAMES = load_theme("medicine").names
@@ -188,13 +184,13 @@ def test_story_sets_are_named_after_their_folders(tmp_path):
         "stories-med": tmp_path / "stories-med" / "stories.jsonl",
     }
     assert list(discover_story_sets([tmp_path / "med"])) == ["stories-med"]
-    with pytest.raises(RobustnessError, match="a second story set named 'stories-med'"):
+    with pytest.raises(StoryError, match="a second story set named 'stories-med'"):
         discover_story_sets([tmp_path / "stories-med", tmp_path / "med"])
 
 
 def test_bad_story_sets_fail_clearly(story_data, tmp_path):
     data, _ = story_data
-    with pytest.raises(RobustnessError, match="no story set here"):
+    with pytest.raises(StoryError, match="no story set here"):
         run_robustness(ByWording(), data, tmp_path / "out", stories=[tmp_path / "nothing"])
     free = tmp_path / "free"
     free.mkdir()
@@ -202,7 +198,7 @@ def test_bad_story_sets_fail_clearly(story_data, tmp_path):
            "relation": "parent", "variant": "story-freeform", "verified": False,
            "premise": "p", "hypothesis": "h", "split": "test"}  # fmt: skip
     (free / "stories.jsonl").write_text(json.dumps(row) + "\n")
-    with pytest.raises(RobustnessError, match=r"line 1: not a verified story"):
+    with pytest.raises(StoryError, match=r"line 1: not a verified story"):
         run_robustness(ByWording(), data, tmp_path / "out", stories=[free])
     assert not (tmp_path / "out" / "robustness.json").exists()
 

@@ -115,6 +115,7 @@ def test_verified_stories_keep_every_label_and_the_solver_agrees(items_file, tmp
     assert len(stories) == report["story_items"] == len(source)
     by_id = {i.id: i for i in source}
     rows = [json.loads(x) for x in (tmp_path / "s" / "stories.jsonl").read_text().splitlines()]
+    source_rows = {r["id"]: r for r in map(json.loads, items_file.read_text().splitlines())}
     solver = Solver()
     for story, row in zip(stories, rows, strict=True):
         src = by_id[row["source_id"]]
@@ -125,6 +126,18 @@ def test_verified_stories_keep_every_label_and_the_solver_agrees(items_file, tmp
         names = parse_premise(story.premise).names
         assert list(names) == list(row["names"].values()) and set(names) <= set(NAMES)
         assert parse_premise(story.premise).key[1:] == parse_premise(src.premise).key[1:]
+        # the generator's columns, carried over: the pair renamed, the class and the exact
+        # share of member DAGs, which a renaming cannot change
+        gen = source_rows[row["source_id"]]
+        assert (row["node_i"], row["node_j"]) == (
+            row["names"][gen["node_i"]],
+            row["names"][gen["node_j"]],
+        )
+        assert (row["fraction"], row["mec_id"], row["split"]) == (
+            gen["fraction"],
+            gen["mec_id"],
+            gen["split"],
+        )
     # the story set loads in evaluate like any other items file
     metrics = evaluate(
         "oracle", tmp_path / "s" / "stories.jsonl", out_dir=tmp_path / "ev", n_boot=0

@@ -52,8 +52,7 @@ experiment into the same folder is refused unless ``overwrite`` (the lock and th
 comparison of :mod:`corr2cause.evaluation.run_guard`).
 
 The public interface is :func:`run_robustness`, :func:`shortcut_analysis`,
-:func:`discover_variants`, :func:`discover_story_sets`, :func:`load_test_items` and
-:func:`render_markdown`.
+:func:`discover_variants`, :func:`load_test_items` and :func:`render_markdown`.
 """
 
 from __future__ import annotations
@@ -78,6 +77,7 @@ from corr2cause.evaluation.commonsense import (
 )
 from corr2cause.evaluation.metrics import METRIC_NAMES
 from corr2cause.evaluation.run_guard import RunIdentityError, identity_differences, lock_folder
+from corr2cause.evaluation.stories import discover_story_sets, verified_story_rows
 from corr2cause.solver.errors import ParseError
 from corr2cause.solver.parse import parse_hypothesis, parse_premise
 
@@ -87,7 +87,6 @@ __all__ = [
     "PAPER_REFERENCE",
     "RobustnessError",
     "cause_and_effect",
-    "discover_story_sets",
     "discover_variants",
     "load_test_items",
     "render_markdown",
@@ -151,57 +150,9 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
     return {name: found[name] for name in sorted(found, key=_variant_key)}
 
 
-STORIES_FILE = "stories.jsonl"
-"""The items file of a ``corr2cause stories`` output folder."""
-
-
-def discover_story_sets(paths: Sequence[str | Path]) -> dict[str, Path]:
-    """Name the story sets for the report: ``{row name: stories.jsonl}``, in the given order.
-
-    Each path is a ``corr2cause stories`` output folder or its ``stories.jsonl``. The row
-    is named after the folder: ``stories`` stays ``stories``, a folder ``med`` gives
-    ``stories-med`` (folder names that start with ``stories`` are kept as they are).
-
-    Raises
-    ------
-    RobustnessError
-        If a path holds no story file, or two sets get the same name.
-    """
-    found: dict[str, Path] = {}
-    for given in paths:
-        path = Path(given)
-        file = path / STORIES_FILE if path.is_dir() else path
-        if not file.is_file():
-            raise RobustnessError(
-                f"{path}: no story set here (a folder with {STORIES_FILE} or the file itself; "
-                "write one with `corr2cause stories`)"
-            )
-        folder = file.resolve().parent.name
-        name = folder if folder.startswith("stories") else f"stories-{folder}"
-        if name in found:
-            raise RobustnessError(
-                f"{given}: a second story set named {name!r} (the first is {found[name]}); "
-                "story sets are named after their folders, so keep them in differently named "
-                "folders"
-            )
-        found[name] = file
-    return found
-
-
 def _story_sources(file: Path) -> dict[str, str]:
     """``{story item id: source item id}`` of a verified story file's test split."""
-    sources: dict[str, str] = {}
-    for _, line, row in open_dataset(file).rows(split="test", required_columns=()):
-        if row.get("verified") is not True:
-            raise RobustnessError(
-                f"{file}, line {line}: not a verified story (free-form stories keep a copied, "
-                "unchecked label; the robustness experiment takes only verified story sets)"
-            )
-        source = row.get("source_id")
-        if not isinstance(source, str) or not source:
-            raise RobustnessError(f"{file}, line {line}: the story item has no source_id")
-        sources[str(row["id"])] = source
-    return sources
+    return {str(row["id"]): row["source_id"] for _, row in verified_story_rows(file, split="test")}
 
 
 def load_test_items(folder: str | Path) -> list[EvalItem]:
@@ -527,7 +478,8 @@ def run_robustness(
         ``progress(variant)`` returns a ``(done, total)`` callback for that variant, or None.
     stories : sequence of path-like, keyword-only
         Verified story sets (``corr2cause stories`` output folders or their
-        ``stories.jsonl``) to evaluate too, one row each (:func:`discover_story_sets`),
+        ``stories.jsonl``) to evaluate too, one row each, named after their folders
+        (:func:`~corr2cause.evaluation.stories.discover_story_sets`),
         compared with their source items in the original run.
 
     Returns

@@ -33,9 +33,13 @@ Outputs in ``out_dir`` (written atomically at the end):
 ``stories.jsonl``
     verified: one row per accepted story item (``id``, ``premise``, ``hypothesis``,
     ``label``, ``label3``, ``num_variables``, ``relation``, ``template``, ``variant`` =
-    ``story``, ``context``, ``names``, ``source_id``, ``story_id``, ``verified``), readable
-    by :func:`~corr2cause.dataset.readers.read_items` and so by ``evaluate``, ``robustness``
-    and ``export-hf``; free-form: one row per item with the model's text and the checks;
+    ``story``, ``node_i``, ``node_j`` (the pair's story names, in node order),
+    ``fraction`` (exact), ``context``, ``names``, ``source_id``, ``story_id``,
+    ``verified``, the source item's ``split`` where it has one, and its ``mec_id`` or
+    null): the generator's item columns, so a story set is read like a variant by
+    :func:`~corr2cause.dataset.readers.read_items` and so by ``evaluate``, ``robustness
+    --stories`` and ``export-hf --stories``; free-form: one row per item with the model's
+    text and the checks;
 ``rejected.jsonl``
     one row per rejected story: ``story_id``, ``source_ids``, ``reason``, ``detail``, ``raw``;
 ``report.json`` and ``run.json``
@@ -77,15 +81,25 @@ from corr2cause.solver.parse import split_input
 
 __all__ = [
     "REJECTION_REASONS",
+    "STORIES_FILE",
+    "STORY_COLUMNS",
     "STORY_MODES",
     "StoryError",
     "StoryPrompt",
     "builtin_story_prompts",
+    "discover_story_sets",
     "load_story_prompt",
     "read_story_reply",
     "story_items",
+    "verified_story_rows",
     "write_stories",
 ]
+
+STORIES_FILE: Final = "stories.jsonl"
+"""The items file of a story set (an output folder of :func:`write_stories`)."""
+
+STORY_COLUMNS: Final = ("source_id", "story_id", "context", "names", "verified")
+"""The columns a verified story item has beyond the generator's item columns."""
 
 STORY_MODES: Final = ("verified", "free-form")
 """Story modes: names + context verified by the solver, or the free-form rewrite."""
@@ -369,6 +383,7 @@ def story_items(
     if named.names != tuple(names) or named.key[1:] != letter_premise.key[1:]:
         raise StoryError("the named premise does not state the class's facts")
     story_id = hashlib.sha256(premise.encode("utf-8")).hexdigest()[:12]
+    order = {name: k for k, name in enumerate(names)}
     rows = []
     for item in items:
         hypothesis = _rename_hypothesis(item, letters, names)
@@ -389,6 +404,11 @@ def story_items(
                 "relation": item.relation,
                 "template": item.template,
                 "variant": "story",
+                # the pair in node order, as the generator's columns, and the exact share of
+                # member DAGs in which the relation holds
+                "node_i": min(sol.x, sol.y, key=order.__getitem__),
+                "node_j": max(sol.x, sol.y, key=order.__getitem__),
+                "fraction": sol.fraction,
                 "context": context,
                 "names": dict(zip(letters, names, strict=True)),
                 "source_id": item.id,
@@ -446,19 +466,22 @@ def _group_by_premise(items: Sequence[EvalItem]) -> list[list[EvalItem]]:
     return list(groups.values())
 
 
-def _items_and_splits(
+def _items_and_sources(
     path: str | Path, split: str | None = None
-) -> tuple[list[EvalItem], dict[str, str]]:
-    """The items at ``path`` (of ``split``) and the split of each, where the source names one."""
+) -> tuple[list[EvalItem], dict[str, dict[str, str]]]:
+    """The items at ``path`` (of ``split``) and, by id, the ``split`` and ``mec_id`` of each
+    where the source names them (a generated table does; the official CSV does not)."""
     dataset = open_dataset(path)
     items = dataset.items(split=split)
-    values = [row.get("split") for _, _, row in dataset.rows(split=split)]
-    splits = {
-        item.id: SPLIT_ALIASES.get(value.strip().lower(), value)
-        for item, value in zip(items, values, strict=True)
-        if isinstance(value, str)
-    }
-    return items, splits
+    rows = [row for _, _, row in dataset.rows(split=split)]
+    sources: dict[str, dict[str, str]] = {}
+    for item, row in zip(items, rows, strict=True):
+        known = sources[item.id] = {}
+        if isinstance(value := row.get("split"), str):
+            known["split"] = SPLIT_ALIASES.get(value.strip().lower(), value)
+        if isinstance(value := row.get("mec_id"), str) and value:
+            known["mec_id"] = value
+    return items, sources
 
 
 def write_stories(
@@ -528,10 +551,10 @@ def write_stories(
         raise StoryError("concurrency must be >= 1")
     template = load_story_prompt(prompt)
     info: dict[str, Any] = dict(run_info or {})
-    splits: dict[str, str] = {}
+    sources: dict[str, dict[str, str]] = {}
     if isinstance(items, str | Path):
         info.setdefault("data", str(items))
-        items, splits = _items_and_splits(items, split)
+        items, sources = _items_and_sources(items, split)
     elif split is not None:
         raise StoryError("split selects from a location; filter given items yourself")
     selected = list(items)[:limit] if limit is not None else list(items)
@@ -691,9 +714,12 @@ def write_stories(
             readable_share=round(readable / len(answered), 4) if answered else None,
             confirmed_share=round(confirmed / len(answered), 4) if answered else None,
         )
-    for row in rows:  # a story item belongs to its source item's split
-        if (split := splits.get(row["source_id"])) is not None:
-            row["split"] = split
+    for row in rows:  # a story item belongs to its source item's split and class
+        known = sources.get(row["source_id"], {})
+        if "split" in known:
+            row["split"] = known["split"]
+        if template.mode == "verified":
+            row["mec_id"] = known.get("mec_id")
     write_jsonl(out / "stories.jsonl", rows)
     write_jsonl(out / "rejected.jsonl", rejected)
     write_json(out / "report.json", report)
@@ -705,3 +731,66 @@ def write_stories(
     )
     write_json(out / "run.json", manifest)
     return report
+
+
+def discover_story_sets(paths: Sequence[str | Path]) -> dict[str, Path]:
+    """Name story sets for a report or an export: ``{name: stories.jsonl}``, in order given.
+
+    Each path is an output folder of :func:`write_stories` or its ``stories.jsonl``. A set is
+    named after its folder: ``stories`` stays ``stories``, a folder ``med`` gives
+    ``stories-med`` (folder names that start with ``stories`` are kept as they are).
+
+    Raises
+    ------
+    StoryError
+        If a path holds no story file, or two sets get the same name.
+
+    Examples
+    --------
+    >>> discover_story_sets(["runs/med/stories.jsonl"])  # doctest: +SKIP
+    {'stories-med': PosixPath('runs/med/stories.jsonl')}
+    """
+    found: dict[str, Path] = {}
+    for given in paths:
+        path = Path(given)
+        file = path / STORIES_FILE if path.is_dir() else path
+        if not file.is_file():
+            raise StoryError(
+                f"{path}: no story set here (a folder with {STORIES_FILE} or the file itself; "
+                "write one with `corr2cause stories`)"
+            )
+        folder = file.resolve().parent.name
+        name = folder if folder.startswith("stories") else f"stories-{folder}"
+        if name in found:
+            raise StoryError(
+                f"{given}: a second story set named {name!r} (the first is {found[name]}); "
+                "story sets are named after their folders, so keep them in differently named "
+                "folders"
+            )
+        found[name] = file
+    return found
+
+
+def verified_story_rows(
+    file: str | Path, *, split: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of a verified story set, as ``(where, row)``; free-form sets are refused.
+
+    Raises
+    ------
+    StoryError
+        Naming the file and line of the first row that is not a verified story item (a
+        free-form story keeps a copied, unchecked label) or has no ``source_id``.
+    """
+    rows = []
+    for _, where, row in open_dataset(Path(file)).rows(split=split, required_columns=()):
+        if row.get("verified") is not True:
+            raise StoryError(
+                f"{file}, {where}: not a verified story (free-form stories keep a copied, "
+                "unchecked label; only verified story sets can be used here)"
+            )
+        source = row.get("source_id")
+        if not isinstance(source, str) or not source:
+            raise StoryError(f"{file}, {where}: the story item has no source_id")
+        rows.append((where, row))
+    return rows
