@@ -23,7 +23,7 @@ import oracle
 from corr2cause.evaluation.commonsense import read_commonsense
 from corr2cause.integrations import lm_eval_tasks_path
 from corr2cause.integrations.hf_export import export_hf
-from corr2cause.integrations.hf_schema import EXPORT_FEATURES, OPTIONAL_FEATURES
+from corr2cause.integrations.hf_schema import EXPORT_FEATURES
 from corr2cause.integrations.paper_prompt import paper_prompt
 from corr2cause.integrations.sources import iter_item_tables, load_items, optional_item_columns
 
@@ -128,7 +128,7 @@ def test_card_declares_the_themed_features(themed_hf_dir: Path):
     theme = manifest["themes"][THEMED]
     assert f"`{THEMED}`: theme `medicine` version {theme['version']}" in body
     assert theme["sha256"][:12] in body
-    for name in OPTIONAL_FEATURES:
+    for name in COMMONSENSE:
         assert f"| `{name}` |" in body
 
 

@@ -18,6 +18,14 @@ def export_hf(
         int, typer.Option(help="Most rows per Parquet shard.", min=1)
     ] = 100_000,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
+    stories: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--stories",
+            help="Also export a verified story set (a `corr2cause stories` folder or its "
+            "stories.jsonl) as one more config; repeat for several.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was written as one JSON object.")
     ] = False,
@@ -26,14 +34,19 @@ def export_hf(
     """Export generated data as a Hugging Face dataset: Parquet shards and a dataset card.
 
     Configs: default, perturbation_by_paraphrasing, perturbation_by_refactorization (the
-    official names) and any other variant by its own name. Load the result offline with
-    datasets.load_dataset(OUT, "default").
+    official names), any other variant by its own name, and each --stories set. Load the
+    result offline with datasets.load_dataset(OUT, "default").
     """
     from corr2cause.integrations.hf_export import export_hf as run_export
 
     with progress_bar("exporting", enabled=not quiet) as update:
         result = run_export(
-            source, out, overwrite=overwrite, max_shard_rows=max_shard_rows, progress=update
+            source,
+            out,
+            overwrite=overwrite,
+            max_shard_rows=max_shard_rows,
+            progress=update,
+            stories=stories or (),
         )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import string
 import time
@@ -733,7 +734,7 @@ def write_stories(
     return report
 
 
-def discover_story_sets(paths: Sequence[str | Path]) -> dict[str, Path]:
+def discover_story_sets(paths: Sequence[str | os.PathLike[str]]) -> dict[str, Path]:
     """Name story sets for a report or an export: ``{name: stories.jsonl}``, in order given.
 
     Each path is an output folder of :func:`write_stories` or its ``stories.jsonl``. A set is

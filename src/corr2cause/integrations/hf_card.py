@@ -360,7 +360,11 @@ def _limitations(result: ExportResult) -> list[str]:
 def _themes(result: ExportResult) -> list[str]:
     """The themed configs: theme files, and the commonsense counts on the exported rows."""
     themes = result.manifest.get("themes", {})
-    themed = [c for c in result.configs if c.variant in themes or c.columns]
+    themed = [
+        c
+        for c in result.configs
+        if c.kind == "variant" and (c.variant in themes or "commonsense" in c.columns)
+    ]
     if not themed:
         return []
     lines = [
@@ -381,6 +385,26 @@ def _themes(result: ExportResult) -> list[str]:
         "  Filter `commonsense_conflict == true` for an anti-commonsense test set (the premise "
         "says the opposite of what the world says)."
     )
+    return lines
+
+
+def _story_configs(result: ExportResult) -> list[str]:
+    """The story configs (``export-hf --stories``): what they are and where they came from."""
+    stories = [c for c in result.configs if c.kind == "stories"]
+    if not stories:
+        return []
+    lines = [
+        "- **Story configs** (not in the official release): the same items with real-world "
+        "variable names and a short context chosen by a language model "
+        "(`corr2cause stories`). Only the names come from the model: the premise and the "
+        "hypothesis are written by the benchmark's templates, and the exact solver re-derived "
+        "every label from the story text; stories whose names changed the class or could not "
+        "be read were dropped. `source_id` links each row to the letter item it rewrites. "
+        "The names may carry the model's world knowledge, which is the point: compare with "
+        "`source_id`'s letter item to see whether a model reasons from the premise."
+    ]
+    for config in stories:
+        lines.append(f"  - `{config.name}` ({config.rows:,} items): {config.description}")
     return lines
 
 
@@ -413,7 +437,7 @@ def render_card(result: ExportResult) -> str:
     manifest = result.manifest
     args = manifest.get("arguments", {})
     seed = args.get("seed", 0)
-    variants = [c.variant for c in result.configs]
+    variants = [c.variant for c in result.configs if c.kind == "variant"]
     first = result.configs[0].name
     sampled = _sampled_nodes(manifest)
     how_dags = "sampled DAGs for some N (see below)" if sampled else "exact enumeration of the DAGs"
@@ -472,7 +496,14 @@ def render_card(result: ExportResult) -> str:
         "",
         "```bash",
         _generate_command(manifest, variants),
-        "corr2cause export-hf DIR --out HF_DIR",
+        *(
+            [
+                "corr2cause stories DIR/original/items.jsonl --model MODEL --out STORIES",
+                "corr2cause export-hf DIR --out HF_DIR --stories STORIES",
+            ]
+            if any(c.kind == "stories" for c in result.configs)
+            else ["corr2cause export-hf DIR --out HF_DIR"]
+        ),
         "```",
         "",
         "The generator's `manifest.json` is kept next to this card as "
@@ -528,6 +559,7 @@ def render_card(result: ExportResult) -> str:
             "these node counts are a sample of the classes, not all of them."
         )
     body += _themes(result)
+    body += _story_configs(result)
     if "relabel" in variants:
         body.append(
             "- **`relabel` config** (not in the official release): every class gets a "

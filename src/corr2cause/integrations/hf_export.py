@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,11 @@ import pyarrow.parquet as pq
 
 from corr2cause.atomic import staged_directory
 from corr2cause.dataset.manifest import load_manifest
-from corr2cause.dataset.readers import LABEL3_VALUES
+from corr2cause.dataset.readers import LABEL3_VALUES, DatasetFormatError
+from corr2cause.dataset.store import open_dataset
 from corr2cause.errors import Corr2CauseError
 from corr2cause.evaluation.robustness import BACKWARD_RELATIONS, DIRECTIONAL_RELATIONS
+from corr2cause.evaluation.stories import STORY_COLUMNS, discover_story_sets, verified_story_rows
 from corr2cause.integrations.hf_card import render_card
 from corr2cause.integrations.hf_schema import (
     EXPORT_FEATURES,
@@ -160,7 +162,12 @@ def _to_export(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
         "variant": _text(table, "variant"),
     }
     for name in schema.names[len(columns) :]:
-        columns[name] = table.column(name).cast(schema.field(name).type)
+        column = table.column(name)
+        if pa.types.is_struct(column.type):  # a story's names, {letter: name}: JSON text
+            column = pa.chunked_array(
+                [pa.array([_json_object(v) for v in column.to_pylist()], pa.string())]
+            )
+        columns[name] = column.cast(schema.field(name).type)
     if "commonsense" in columns:
         seen = set(pc.unique(columns["commonsense"]).to_pylist()) - {None, *COMMONSENSE_VALUES}
         if seen:
@@ -169,6 +176,15 @@ def _to_export(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
                 f"{', '.join(COMMONSENSE_VALUES)} (or empty)"
             )
     return pa.Table.from_arrays(list(columns.values()), schema=schema)
+
+
+def _json_object(value: dict[str, Any] | None) -> str | None:
+    """A struct read from JSON lines back as its JSON text (keys sorted; absent keys dropped)."""
+    if value is None:
+        return None
+    return json.dumps(
+        {k: v for k, v in value.items() if v is not None}, ensure_ascii=False, sort_keys=True
+    )
 
 
 class _ShardWriter:
@@ -241,6 +257,7 @@ def export_hf(
     overwrite: bool = False,
     max_shard_rows: int = DEFAULT_MAX_SHARD_ROWS,
     progress: Callable[[int, int], None] | None = None,
+    stories: Sequence[str | os.PathLike[str]] = (),
 ) -> ExportResult:
     """Export a generated folder as a Hugging Face dataset folder.
 
@@ -258,6 +275,12 @@ def export_hf(
         Most rows per Parquet shard.
     progress : callable, optional
         ``progress(rows_done, rows_total)`` over all variants.
+    stories : sequence of path-like, keyword-only
+        Verified story sets (``corr2cause stories`` output folders or their
+        ``stories.jsonl``) to export too, one config each, named after their folders
+        (:func:`~corr2cause.evaluation.stories.discover_story_sets`), after the variants.
+        Their rows carry the story columns (``source_id``, ``story_id``, ``context``,
+        ``names`` as JSON text, ``verified``); free-form sets are refused.
 
     Returns
     -------
@@ -293,25 +316,38 @@ def export_hf(
             "items/); regenerate with --format csv,parquet"
         )
     total = sum(count_item_rows(source / v) for v in variants)
+    story_sets: dict[str, tuple[Path, dict[str, Any]]] = {}
+    taken = {config_for_variant(v) for v in variants}
+    for name, file in discover_story_sets(stories).items():
+        if name in taken:
+            raise ExportError(f"{file}: story set {name!r} has the name of a config of {source}")
+        _refuse_self_overwrite(file.parent, Path(out_dir))
+        rows = len(verified_story_rows(file))
+        if rows == 0:
+            raise ExportError(f"{file}: no story items (see the report.json next to it)")
+        total += rows
+        story_sets[name] = (file, _story_report(file))
     descriptions = manifest.get("variants", {})
     out_dir = Path(out_dir)
     done = 0
     configs: list[ConfigSummary] = []
     with staged_directory(out_dir, overwrite=overwrite) as stage, ExitStack() as open_shards:
-        for variant in variants:
-            name = config_for_variant(variant)
+
+        def export_config(
+            label: Path, name: str, tables: Iterable[pa.Table], extra: tuple[str, ...]
+        ) -> list[SplitSummary]:
+            nonlocal done
             cdir = stage / "data" / name
             cdir.mkdir(parents=True)
             writers: dict[str, _ShardWriter] = {}
-            extra = optional_item_columns(source / variant)
             schema = export_schema(extra)
             summaries = {s: SplitSummary(hf_split_name(s)) for s in _SPLIT_ORDER}
-            for chunk in iter_item_tables(source / variant, batch_rows=ROW_GROUP_ROWS):
+            for chunk in tables:
                 splits = _text(chunk, "split")
                 unknown = set(pc.unique(splits).to_pylist()) - set(_SPLIT_ORDER)
                 if unknown:
-                    raise ExportError(f"{source / variant}: unknown split(s) {sorted(unknown)}")
-                exported = _to_export(chunk, source / variant, schema)
+                    raise ExportError(f"{label}: unknown split(s) {sorted(unknown, key=str)}")
+                exported = _to_export(chunk, label, schema)
                 for split in _SPLIT_ORDER:
                     part = exported.filter(pc.equal(splits, split))
                     if part.num_rows == 0:
@@ -333,8 +369,28 @@ def export_hf(
                     summaries[split].files = [p.relative_to(stage).as_posix() for p in shards]
                     summaries[split].download_size = sum(p.stat().st_size for p in shards)
                     splits_out.append(summaries[split])
+            return splits_out
+
+        for variant in variants:
+            name = config_for_variant(variant)
+            extra = optional_item_columns(source / variant)
+            tables = iter_item_tables(source / variant, batch_rows=ROW_GROUP_ROWS)
+            splits_out = export_config(source / variant, name, tables, extra)
             configs.append(
                 ConfigSummary(name, variant, str(descriptions.get(variant, "")), splits_out, extra)
+            )
+        for name, (file, report) in story_sets.items():
+            splits_out = export_config(file, name, _story_tables(file), STORY_COLUMNS)
+            configs.append(
+                ConfigSummary(
+                    name,
+                    "story",
+                    _story_description(file, report),
+                    splits_out,
+                    STORY_COLUMNS,
+                    kind="stories",
+                    source=str(file),
+                )
             )
         example_file = _example_file(configs)
         result = ExportResult(
@@ -379,6 +435,48 @@ def _count(summary: SplitSummary, table: pa.Table) -> None:
     ):
         side[0] += int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
         side[1] += int(pc.sum(pc.if_else(mask, label, 0)).as_py() or 0)
+
+
+def _story_report(file: Path) -> dict[str, Any]:
+    """The ``report.json`` written next to a story set, or ``{}`` without a readable one."""
+    try:
+        report = json.loads((file.parent / "report.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return report if isinstance(report, dict) else {}
+
+
+def _story_description(file: Path, report: Mapping[str, Any]) -> str:
+    """One line for the card: what a story config is, and its counts from ``report.json``."""
+    text = (
+        "verified stories (`corr2cause stories`): the variables named by a model, the texts "
+        "written by the benchmark's templates, every label re-derived by the exact solver"
+    )
+    if report.get("stories"):
+        text += (
+            f"; prompt `{report.get('prompt', '?')}`, {report.get('accepted', '?')} of "
+            f"{report['stories']} premises accepted"
+        )
+    return text
+
+
+def _story_tables(file: Path) -> Iterator[pa.Table]:
+    """The rows of a story set as item tables with the story columns, or one clear error."""
+    try:
+        for table in open_dataset(file).tables(
+            split="all", batch_rows=ROW_GROUP_ROWS, optional_columns=STORY_COLUMNS
+        ):
+            missing = [c for c in STORY_COLUMNS if c not in table.column_names]
+            if missing:
+                raise ExportError(f"{file}: story column(s) {', '.join(missing)} missing")
+            yield table
+    except DatasetFormatError as exc:
+        raise ExportError(
+            f"{exc}. A story set needs the generator's item columns and a split: write it "
+            "from a generated table (`corr2cause stories DATA/original/items.jsonl ...`) with "
+            "this version (rerunning the same `corr2cause stories` command rewrites it; replies "
+            "already in its cache are not asked again)"
+        ) from None
 
 
 def _example_file(configs: list[ConfigSummary]) -> str | None:

@@ -80,9 +80,15 @@ EXPORT_FEATURES: dict[str, dict[str, Any]] = {
 OPTIONAL_FEATURES: dict[str, dict[str, Any]] = {
     "commonsense": _value("string"),
     "commonsense_conflict": _value("bool"),
+    "source_id": _value("string"),
+    "story_id": _value("string"),
+    "context": _value("string"),
+    "names": _value("string"),
+    "verified": _value("bool"),
 }
-"""Columns exported after :data:`EXPORT_FEATURES` for the configs whose items have them (the
-themed variants, ``names-{theme}``): null where the pair of names has no known link."""
+"""Columns exported after :data:`EXPORT_FEATURES` for the configs whose items have them: the
+themed variants' (``names-{theme}``) ``commonsense`` columns, null where the pair of names
+has no known link, and the story configs' columns (``corr2cause export-hf --stories``)."""
 
 FEATURE_DESCRIPTIONS: dict[str, str] = {
     "id": "stable item id: `n{N}-m{class}/{X}-{Y}/{relation}`",
@@ -106,6 +112,14 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "for a collider / confounder hypothesis on a linked pair; null without a known link",
     "commonsense_conflict": "themed configs only: true when answering from world knowledge "
     "alone is wrong (an anti-commonsense item), false when it is right, null otherwise",
+    "source_id": "story configs only: the `id` of the letter item the story item rewrites "
+    "(same label, same class)",
+    "story_id": "story configs only: the story (one per premise), a hash of its premise",
+    "context": "story configs only: the model's short real-world context paragraph (not "
+    "part of `input`)",
+    "names": 'story configs only: the story name of each letter, as JSON text (`{"A": '
+    '"rain", ...}`)',
+    "verified": "story configs only: true (the solver re-derived every label from the story text)",
 }
 """One line per exported column, for the dataset card."""
 
@@ -205,6 +219,10 @@ class ConfigSummary:
         Non-empty splits in ``train, validation, test`` order.
     columns : tuple of str
         Optional columns (:data:`OPTIONAL_FEATURES`) the config carries after the common ones.
+    kind : {"variant", "stories"}
+        A generator variant, or a story set (``export-hf --stories``).
+    source : str
+        A story config's ``stories.jsonl`` (empty for variants).
     """
 
     name: str
@@ -212,6 +230,8 @@ class ConfigSummary:
     description: str
     splits: list[SplitSummary]
     columns: tuple[str, ...] = ()
+    kind: str = "variant"
+    source: str = ""
 
     @property
     def features(self) -> dict[str, dict[str, Any]]:
