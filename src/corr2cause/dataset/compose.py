@@ -40,7 +40,6 @@ from corr2cause.dataset.themes import (
     assign_names_many,
     builtin_themes,
     commonsense,
-    commonsense_columns,
     commonsense_conflict,
     load_theme,
 )
@@ -544,40 +543,3 @@ def class_columns(
                 conflicts[t] = commonsense_conflict(value, labels[t])
         columns["commonsense"], columns["commonsense_conflict"] = values_col, conflicts
     return columns
-
-
-def fill_names(texts: Sequence[str], names: Sequence[str]) -> list[str]:
-    """Fill the placeholders ``{0}``, ``{1}``, ... of a themed :class:`HypothesisTable`.
-
-    One ``str.format`` call for all the sentences of a class instead of one per sentence
-    (theme names hold neither ``"\\x00"`` nor braces:
-    :func:`~corr2cause.dataset.templates.name_problem`).
-
-    Examples
-    --------
-    >>> fill_names(["{0} directly causes {1}.", "{1} directly causes {0}."], ["rain", "mud"])
-    ['rain directly causes mud.', 'mud directly causes rain.']
-    """
-    return "\x00".join(texts).format(*names).split("\x00")
-
-
-def class_commonsense(
-    theme: Theme, names: Sequence[str], labels: Sequence[int]
-) -> tuple[list[str | None], list[bool | None]]:
-    """The commonsense columns of one class's items (order: pair, then relation).
-
-    ``names`` are the class's names by node, ``labels`` its binary labels in item order
-    (:func:`corr2cause.dataset.themes.commonsense_columns`). Most classes have no pair with a
-    known link; they are answered without looking at their items.
-    """
-    prs = pairs(len(names))
-    k = len(prs) * len(RELATIONS)
-    if not any(theme.link(names[i], names[j]) for i, j in prs):
-        return [None] * k, [None] * k
-    return commonsense_columns(
-        theme,
-        list(RELATIONS) * len(prs),
-        [names[i] for i, _ in prs for _ in RELATIONS],
-        [names[j] for _, j in prs for _ in RELATIONS],
-        labels,
-    )

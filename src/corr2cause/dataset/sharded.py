@@ -55,9 +55,8 @@ from corr2cause.dataset.compose import (
     THEME_VARIANT_PREFIX,
     VARIANTS,
     ClassData,
+    NamedPairs,
     Variant,
-    class_commonsense,
-    fill_names,
     hypothesis_table,
     relabel_class,
     relabel_permutation,
@@ -76,7 +75,7 @@ from corr2cause.dataset.generate import (
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.sampling import SAMPLERS
 from corr2cause.dataset.splits import SPLITS, assign_splits
-from corr2cause.dataset.themes import Theme
+from corr2cause.dataset.themes import Theme, commonsense_conflict
 from corr2cause.errors import Corr2CauseError, quote
 from corr2cause.graphs.dag import Parents, mask_to_parents, pairs
 
@@ -454,7 +453,8 @@ def run_shard(spec: ShardSpec) -> dict[str, Any]:
             node_i = _dict_array(p_idx.reshape(-1), list(table.node_i))
             node_j = _dict_array(p_idx.reshape(-1), list(table.node_j))
         else:
-            themed = _themed_columns(variant.theme, class_names, hyp_dict, hyp_idx, label)
+            named = table.named or NamedPairs(variant.theme, paraphrase=variant.paraphrase)
+            themed = _themed_columns(named, class_names, f_idx, label)
             hyp_texts = themed["hypothesis"]
             every = np.arange(k * per_class)
             hypotheses = _dict_array(every, hyp_texts)
@@ -717,33 +717,39 @@ def _with_commonsense(schema: pa.Schema) -> pa.Schema:
 
 
 def _themed_columns(
-    theme: Theme,
+    named: NamedPairs,
     class_names: list[list[str]],
-    hyp_dict: list[str],
-    hyp_idx: np.ndarray,
+    forms: np.ndarray,
     label: np.ndarray,
 ) -> dict[str, list[Any]]:
     """Per-item hypothesis, node names and commonsense columns of a themed shard.
 
-    ``hyp_dict[hyp_idx]`` are the table's sentences with placeholders; each class fills in
-    its own names (:func:`~corr2cause.dataset.compose.fill_names`). The flat writer reaches
-    the same strings through :class:`~corr2cause.dataset.compose.NamedPairs`.
+    The sentences and commonsense values of each pair of names come from ``named``, the
+    :class:`~corr2cause.dataset.compose.NamedPairs` the flat writer uses too, so both layouts
+    write the same strings; ``forms`` are the items' swap forms (``classes x items``, order:
+    pair, then relation), ``label`` the binary labels in item order.
     """
     n = len(class_names[0]) if class_names else 0
     prs = pairs(n)
-    per_class = len(prs) * len(RELATIONS)
+    width = len(RELATIONS)
     out: dict[str, list[Any]] = {c: [] for c in ("hypothesis", "node_i", "node_j")}
     out |= {c: [] for c in COMMONSENSE_COLUMNS}
-    codes = hyp_idx.tolist()
     labels = label.tolist()
-    for ci, names in enumerate(class_names):
-        rows = slice(ci * per_class, (ci + 1) * per_class)
-        out["hypothesis"] += fill_names([hyp_dict[t] for t in codes[rows]], names)
-        out["node_i"] += [names[i] for i, _ in prs for _ in RELATIONS]
-        out["node_j"] += [names[j] for _, j in prs for _ in RELATIONS]
-        values, conflicts = class_commonsense(theme, names, labels[rows])
-        out["commonsense"] += values
-        out["commonsense_conflict"] += conflicts
+    for ci, (names, row_forms) in enumerate(zip(class_names, forms.tolist(), strict=True)):
+        base = ci * len(prs) * width
+        for p, (i, j) in enumerate(prs):
+            a, b = names[i], names[j]
+            text, values = named(a, b)
+            for r in range(width):
+                t = p * width + r
+                out["hypothesis"].append(text[r][row_forms[t]])
+                value = None if values is None else values[r]
+                out["commonsense"].append(value)
+                out["commonsense_conflict"].append(
+                    None if value is None else commonsense_conflict(value, labels[base + t])
+                )
+            out["node_i"] += [a] * width
+            out["node_j"] += [b] * width
     return out
 
 

@@ -69,7 +69,6 @@ __all__ = [
     "assign_names_many",
     "builtin_themes",
     "commonsense",
-    "commonsense_columns",
     "commonsense_conflict",
     "load_theme",
     "parse_theme",
@@ -546,22 +545,3 @@ def commonsense_conflict(value: str | None, label: int) -> bool | None:
     if value == "contradicts":
         return label == 1
     return None
-
-
-def commonsense_columns(
-    theme: Theme,
-    relations: Sequence[str],
-    node_i: Sequence[str],
-    node_j: Sequence[str],
-    labels: Sequence[int],
-) -> tuple[list[str | None], list[bool | None]]:
-    """The ``commonsense`` and ``commonsense_conflict`` columns of a list of items."""
-    k = len(relations)
-    values: list[str | None] = [None] * k
-    conflicts: list[bool | None] = [None] * k
-    direction = theme._direction
-    for t, (a, b) in enumerate(zip(node_i, node_j, strict=True)):
-        if (a, b) in direction:  # most pairs have no link: skip them cheaply
-            values[t] = value = commonsense(theme, relations[t], a, b)
-            conflicts[t] = commonsense_conflict(value, labels[t])
-    return values, conflicts
