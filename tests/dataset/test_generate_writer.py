@@ -115,23 +115,10 @@ def test_a_failing_write_surfaces_and_stops_the_helper(tmp_path, monkeypatch, cl
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "no output, no staging left"
 
 
-def test_an_error_of_the_caller_stops_the_helper(tmp_path, classes_2_to_4):
-    def boom(done: int, total: int) -> None:
-        if done == 10:
-            raise RuntimeError("stop here")
-
-    with pytest.raises(RuntimeError, match="stop here"):
-        generate_dataset(
-            tmp_path / "data",
-            GenerationConfig(nodes=[2, 3, 4], formats=["csv", "jsonl"]),
-            progress=boom,
-            classes_by_n=classes_2_to_4,
-        )
-    assert not _writer_threads()
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_an_error_closes_the_parquet_file(tmp_path, monkeypatch, classes_2_to_4):
+@pytest.mark.parametrize("formats", [["csv", "jsonl"], ["csv", "parquet"]])
+def test_an_error_of_the_caller_stops_the_helper_and_closes_every_file(
+    tmp_path, monkeypatch, classes_2_to_4, formats
+):
     opened: list[Any] = []
 
     class Recorded(gen.pq.ParquetWriter):  # type: ignore[misc]
@@ -148,11 +135,13 @@ def test_an_error_closes_the_parquet_file(tmp_path, monkeypatch, classes_2_to_4)
     with pytest.raises(RuntimeError, match="stop here"):
         generate_dataset(
             tmp_path / "data",
-            GenerationConfig(nodes=[2, 3, 4], formats=["csv", "parquet"]),
+            GenerationConfig(nodes=[2, 3, 4], formats=formats),
             progress=boom,
             classes_by_n=classes_2_to_4,
         )
-    assert len(opened) == 1 and not opened[0].is_open, "the Parquet file was left open"
+    assert not _writer_threads()
+    assert len(opened) == ("parquet" in formats), opened
+    assert not [w for w in opened if w.is_open], "the Parquet file was left open"
     assert list(tmp_path.iterdir()) == []
 
 

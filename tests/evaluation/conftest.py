@@ -161,3 +161,25 @@ def stub_server() -> Iterator[StubOpenAIServer]:
     """A well-behaved OpenAI-compatible server on 127.0.0.1."""
     with StubOpenAIServer(answer=stub_answer, max_lifetime_s=120) as server:
         yield server
+
+
+def hand_scores(pairs: list[tuple[int, int]]) -> dict[str, Any]:
+    """Valid-class metrics of ``(gold, pred)`` pairs counted by hand, independently of
+    :mod:`corr2cause.scoring`: ``n``, ``f1``, ``precision``, ``recall``, ``accuracy`` (×100,
+    two decimals, ``None`` when 0/0), ``gold_valid``, ``predicted_valid``."""
+    tp = sum(1 for g, p in pairs if g == 1 and p == 1)
+    fp = sum(1 for g, p in pairs if g == 0 and p == 1)
+    fn = sum(1 for g, p in pairs if g == 1 and p == 0)
+
+    def pct(num: int, den: int) -> float | None:
+        return round(100 * num / den, 2) if den else None
+
+    return {
+        "n": len(pairs),
+        "f1": pct(2 * tp, 2 * tp + fp + fn),
+        "precision": pct(tp, tp + fp),
+        "recall": pct(tp, tp + fn),
+        "accuracy": pct(sum(1 for g, p in pairs if g == p), len(pairs)),
+        "gold_valid": tp + fn,
+        "predicted_valid": tp + fp,
+    }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,16 +25,11 @@ from corr2cause.evaluation.robustness import run_robustness
 from corr2cause.evaluation.run_guard import RunIdentityError
 from corr2cause.evaluation.stories import StoryError, discover_story_sets, write_stories
 from corr2cause.testing.stub_server import StubOpenAIServer
+from fixtures.stories import naming_answer
 
-NAMES = load_theme("medicine").names
+from .conftest import hand_scores
 
-
-def _story_answer(prompt: str) -> str:
-    """Distinct medicine names for A, B, C, ... chosen by a hash of the prompt."""
-    letters = [chr(65 + k) for k in range(6) if f'"{chr(65 + k)}"' in prompt]
-    start = zlib.crc32(prompt.encode()) % len(NAMES)
-    names = {v: NAMES[(start + 7 * k) % len(NAMES)] for k, v in enumerate(letters)}
-    return json.dumps({"names": names, "context": "A clinic."})
+_story_answer = naming_answer(load_theme("medicine").names)
 
 
 @pytest.fixture(scope="module")
@@ -83,25 +77,6 @@ class ByWording(Backend):
             yield index, Response(text=str(label), label=label)
 
 
-def _hand_scores(pairs: list[tuple[int, int]]) -> dict[str, Any]:
-    tp = sum(1 for g, p in pairs if g == 1 and p == 1)
-    fp = sum(1 for g, p in pairs if g == 0 and p == 1)
-    fn = sum(1 for g, p in pairs if g == 1 and p == 0)
-
-    def pct(num: int, den: int) -> float | None:
-        return round(100 * num / den, 2) if den else None
-
-    return {
-        "n": len(pairs),
-        "f1": pct(2 * tp, 2 * tp + fp + fn),
-        "precision": pct(tp, tp + fp),
-        "recall": pct(tp, tp + fn),
-        "accuracy": pct(sum(1 for g, p in pairs if g == p), len(pairs)),
-        "gold_valid": tp + fn,
-        "predicted_valid": tp + fp,
-    }
-
-
 def test_a_story_set_is_compared_with_its_source_items(story_data, tmp_path):
     data, stories = story_data
     report = run_robustness(ByWording(), data, tmp_path / "out", stories=[stories])
@@ -119,7 +94,7 @@ def test_a_story_set_is_compared_with_its_source_items(story_data, tmp_path):
     ]
     assert [g for g, _ in story] == [g for g, _ in letters]  # the labels are the sources'
     assert story != letters, "the coin should tell the two wordings apart"
-    by_hand_story, by_hand_letters = _hand_scores(story), _hand_scores(letters)
+    by_hand_story, by_hand_letters = hand_scores(story), hand_scores(letters)
     assert row["n"] == len(story_rows)
     assert {m: row[m] for m in ("f1", "precision", "recall", "accuracy")} == {
         m: by_hand_story[m] for m in ("f1", "precision", "recall", "accuracy")

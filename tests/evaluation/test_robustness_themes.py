@@ -33,6 +33,8 @@ from corr2cause.evaluation.robustness import (
 )
 from corr2cause.evaluation.run_guard import RunIdentityError
 
+from .conftest import hand_scores
+
 THEMES = ("names-medicine", "names-everyday")
 GROUPS = ("aligned", "conflicting", "agrees", "contradicts", "unrelated", "no_link")
 
@@ -74,25 +76,6 @@ class Scripted(Backend):
         for index, request in enumerate(requests):
             label = self.preds[request.item.id]
             yield index, Response(text=str(label), label=label)
-
-
-def _hand_scores(pairs: list[tuple[int, int]]) -> dict[str, Any]:
-    tp = sum(1 for g, p in pairs if g == 1 and p == 1)
-    fp = sum(1 for g, p in pairs if g == 0 and p == 1)
-    fn = sum(1 for g, p in pairs if g == 1 and p == 0)
-
-    def pct(num: int, den: int) -> float | None:
-        return round(100 * num / den, 2) if den else None
-
-    return {
-        "n": len(pairs),
-        "f1": pct(2 * tp, 2 * tp + fp + fn),
-        "precision": pct(tp, tp + fp),
-        "recall": pct(tp, tp + fn),
-        "accuracy": pct(sum(1 for g, p in pairs if g == p), len(pairs)),
-        "gold_valid": tp + fn,
-        "predicted_valid": tp + fp,
-    }
 
 
 def _in_group(row: dict[str, Any], group: str) -> bool:
@@ -153,17 +136,17 @@ def test_rows_per_theme_and_the_commonsense_split(themed_dir: Path, tmp_path: Pa
     assert variants["original"]["commonsense"] is None
     for variant in THEMES:
         row = variants[variant]
-        expected = _hand_scores([(r["label"], preds[r["id"]]) for r in rows[variant]])
+        expected = hand_scores([(r["label"], preds[r["id"]]) for r in rows[variant]])
         assert {k: row[k] for k in expected} == expected
         assert row["agreement_with_original"]["agreement_pct"] == 100.0  # same ids, same preds
         assert row["delta"] == {"f1": 0.0, "precision": 0.0, "recall": 0.0, "accuracy": 0.0}
         split = row["commonsense"]
-        aligned = _hand_scores(
+        aligned = hand_scores(
             [(r["label"], preds[r["id"]]) for r in rows[variant] if _in_group(r, "aligned")]
         )
         for group in GROUPS:
             members = [r for r in rows[variant] if _in_group(r, group)]
-            want = _hand_scores([(r["label"], preds[r["id"]]) for r in members])
+            want = hand_scores([(r["label"], preds[r["id"]]) for r in members])
             assert {k: split[group][k] for k in want} == want, (variant, group)
             for m in ("f1", "precision", "recall", "accuracy"):
                 a, b = want[m], aligned[m]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,10 @@ from corr2cause.integrations.hf_export import ExportError, export_hf
 from corr2cause.integrations.hf_schema import OPTIONAL_FEATURES
 from corr2cause.integrations.sources import load_items
 from corr2cause.testing.stub_server import StubOpenAIServer
+from fixtures.stories import naming_answer
 
-NAMES = load_theme("ecology").names
 STORY_FIELDS = ("source_id", "story_id", "context", "names", "verified")
-
-
-def _story_answer(prompt: str) -> str:
-    letters = [chr(65 + k) for k in range(6) if f'"{chr(65 + k)}"' in prompt]
-    start = zlib.crc32(prompt.encode()) % len(NAMES)
-    names = {v: NAMES[(start + 5 * k) % len(NAMES)] for k, v in enumerate(letters)}
-    return json.dumps({"names": names, "context": "A lake in spring."})
+_story_answer = naming_answer(load_theme("ecology").names, step=5, context="A lake in spring.")
 
 
 @pytest.fixture(scope="module")
