@@ -389,11 +389,15 @@ class HypothesisTable:
     named: NamedPairs | None = field(default=None, compare=False, repr=False)
 
 
-def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
+def hypothesis_table(
+    n: int, variant: Variant, *, named: NamedPairs | None = None
+) -> HypothesisTable:
     """Precompute every hypothesis sentence of ``n`` variables in ``variant``.
 
     For a themed variant the names differ per class: the sentences then hold ``{0}``,
-    ``{1}``, ... for the names of nodes 0, 1, ... (``str.format`` fills them per class).
+    ``{1}``, ... for the names of nodes 0, 1, ..., and the table's :class:`NamedPairs` gives
+    each class its sentences. A pair's sentences do not depend on ``n``, so a writer passes
+    one ``named`` for all the tables of a variant (a new one is made otherwise).
     """
     names = variant.names(n) if variant.theme is None else [f"{{{i}}}" for i in range(n)]
     base = [node_name(i) for i in range(n)]
@@ -430,7 +434,7 @@ def hypothesis_table(n: int, variant: Variant) -> HypothesisTable:
         named=(
             None
             if variant.theme is None
-            else NamedPairs(variant.theme, paraphrase=variant.paraphrase)
+            else named or NamedPairs(variant.theme, paraphrase=variant.paraphrase)
         ),
     )
 
@@ -492,15 +496,18 @@ def class_columns(
     counts = data.counts.tolist()
     ids, hyps, templates, rels, ni, nj, labels, label3, fracs = ([] for _ in range(9))
     linked: list[tuple[int, tuple[str | None, ...]]] = []
-    for p in range(len(table.text)):
-        if named is None:
-            row_text, a, b = table.text[p], table.node_i[p], table.node_j[p]
-        else:
-            i, j = prs[p]
+    if named is None:
+        by_pair = list(zip(table.text, table.node_i, table.node_j, strict=True))
+    else:  # each pair's sentences, from the memo (a pair of names recurs in many classes)
+        memo = named._memo
+        by_pair = []
+        for p, (i, j) in enumerate(prs):
             a, b = names[i], names[j]
-            row_text, values = named(a, b)
+            row_text, values = memo.get((a, b)) or named(a, b)
+            by_pair.append((row_text, a, b))
             if values is not None:
                 linked.append((p, values))
+    for p, (row_text, a, b) in enumerate(by_pair):
         row_counts = counts[p]
         row_forms = forms[p]
         for r, rel in enumerate(RELATIONS):

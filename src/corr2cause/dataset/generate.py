@@ -36,6 +36,7 @@ from corr2cause.dataset.compose import (
     PREMISE_STYLES,
     VARIANTS,
     ClassData,
+    NamedPairs,
     Variant,
     build_classes,
     class_columns,
@@ -636,8 +637,13 @@ def generate_dataset(
             if pq_writer is not None:
                 parquet_files.callback(pq_writer.close)  # closing twice is a no-op
             vcounts: dict[str, dict[str, dict[str, int]]] = {}
+            named = (  # one memo of sentences per pair of names for all N
+                None
+                if variant.theme is None
+                else NamedPairs(variant.theme, paraphrase=variant.paraphrase)
+            )
             for n in config.nodes:
-                table = hypothesis_table(n, variant)
+                table = hypothesis_table(n, variant, named=named)
                 names_by_class = variant.class_names_many(
                     [c.mec_id for c in classes_by_n[n]], n, seed=config.seed
                 )
