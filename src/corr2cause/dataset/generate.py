@@ -414,11 +414,19 @@ def _dictionary_array(values: list[str | None]) -> pa.DictionaryArray:
     )
 
 
+_LONG_REPEATED = frozenset({"premise"})
+"""Dictionary columns whose values are long and repeated (one premise per class): encoded
+by :func:`_dictionary_array`. Arrow's own ``dictionary_encode`` is faster for the short
+values of the others and gives the same arrays (dictionary in first-occurrence order)."""
+
+
 def _arrow_table(cols: dict[str, list[Any]], schema: pa.Schema = ITEMS_SCHEMA) -> pa.Table:
     arrays = []
     for f in schema:
-        if pa.types.is_dictionary(f.type):
+        if pa.types.is_dictionary(f.type) and f.name in _LONG_REPEATED:
             arrays.append(_dictionary_array(cols[f.name]))
+        elif pa.types.is_dictionary(f.type):
+            arrays.append(pa.array(cols[f.name], type=f.type.value_type).dictionary_encode())
         else:
             arrays.append(pa.array(cols[f.name], type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
