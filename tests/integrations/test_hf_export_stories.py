@@ -162,3 +162,22 @@ def test_bad_story_sets_fail_clearly_and_write_nothing(story_source, tmp_path):
     (clash / "stories.jsonl").write_text((stories / "stories.jsonl").read_text())
     renamed = export_hf(data, out, stories=[clash])  # a folder "default" gives stories-default
     assert [c.name for c in renamed.configs] == ["default", "stories-default"]
+
+
+def test_robustness_on_the_export_treats_the_story_config_as_a_story_set(story_source, tmp_path):
+    from corr2cause.evaluation.robustness import run_robustness
+
+    data, stories = story_source
+    export_hf(data, tmp_path / "hf", stories=[stories])
+    on_export = run_robustness("random-uniform", tmp_path / "hf", tmp_path / "r1")
+    on_folder = run_robustness("random-uniform", data, tmp_path / "r2", stories=[stories])
+    assert list(on_export["variants"]) == ["original", "stories-eco"]
+    assert on_export["identity"]["variants"] == ["original"]
+    exported, direct = on_export["variants"]["stories-eco"], on_folder["variants"]["stories-eco"]
+    assert exported["kind"] == "stories" and exported["sources"]["n"] == exported["n"] > 0
+    # the same items, ids and source ids either way: the same row, number for number
+    assert exported == direct
+    only = run_robustness(
+        "random-uniform", tmp_path / "hf", tmp_path / "r3", variants=["original", "stories-eco"]
+    )
+    assert only["variants"]["stories-eco"] == direct

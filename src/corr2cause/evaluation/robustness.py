@@ -150,6 +150,13 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
     return {name: found[name] for name in sorted(found, key=_variant_key)}
 
 
+def _holds_stories(folder: Path) -> bool:
+    """Whether a variant folder or export config holds story items (``export-hf --stories``)."""
+    for _, _, row in open_dataset(folder).rows(required_columns=()):
+        return row.get("variant") == "story" and "source_id" in row
+    return False
+
+
 def _story_sources(file: Path) -> dict[str, str]:
     """``{story item id: source item id}`` of a verified story file's test split."""
     return {str(row["id"]): row["source_id"] for _, row in verified_story_rows(file, split="test")}
@@ -480,7 +487,8 @@ def run_robustness(
         Verified story sets (``corr2cause stories`` output folders or their
         ``stories.jsonl``) to evaluate too, one row each, named after their folders
         (:func:`~corr2cause.evaluation.stories.discover_story_sets`),
-        compared with their source items in the original run.
+        compared with their source items in the original run. The story configs of a
+        Hugging Face export (``export-hf --stories``) in ``data`` are story rows too.
 
     Returns
     -------
@@ -509,19 +517,23 @@ def run_robustness(
     from corr2cause.evaluation.runner import evaluate
 
     found = discover_variants(data)
+    # the story configs of an export (export-hf --stories) are story sets, not variants
+    exported = {name: path for name, path in found.items() if _holds_stories(path)}
+    found = {name: path for name, path in found.items() if name not in exported}
     if variants:
-        missing = [v for v in variants if v not in found]
+        missing = [v for v in variants if v not in found and v not in exported]
         if missing:
-            raise RobustnessError(
-                f"{data}: no variant folder(s) {missing}; present: {', '.join(found)}"
-            )
-        found = {v: found[v] for v in sorted(variants, key=_variant_key)}
+            present = ", ".join([*found, *exported])
+            raise RobustnessError(f"{data}: no variant folder(s) {missing}; present: {present}")
+        found = {v: found[v] for v in sorted(variants, key=_variant_key) if v in found}
+        exported = {v: exported[v] for v in variants if v in exported}
     if limit is not None and limit < 1:
         raise RobustnessError("limit must be at least 1")
-    story_sets = discover_story_sets(stories)
-    clash = sorted(set(story_sets) & set(found))
+    given = discover_story_sets(stories)
+    clash = sorted(set(given) & (set(found) | set(exported)))
     if clash:
-        raise RobustnessError(f"story set {clash[0]!r} has the name of a variant of {data}")
+        raise RobustnessError(f"story set {clash[0]!r} has the name of a config of {data}")
+    story_sets = {**exported, **given}
     story_sources = {name: _story_sources(file) for name, file in story_sets.items()}
     spec = model
     if isinstance(model, str) and ":" not in model and Path(model).is_dir():
