@@ -339,6 +339,8 @@ class NamedPairs:
     ('smoking directly causes lung cancer.', 'agrees')
     >>> named("smoking", "lung cancer")[0] is text, named("anxiety", "age")[1]
     (True, None)
+    >>> [entry[0] is text for entry in named.of_class(["smoking", "lung cancer"], [(0, 1)])]
+    [True]
     """
 
     def __init__(self, theme: Theme, *, paraphrase: bool) -> None:
@@ -369,6 +371,17 @@ class NamedPairs:
             )
             entry = self._memo[(a, b)] = (text, values)
         return entry
+
+    def of_class(
+        self, names: Sequence[str], prs: Sequence[tuple[int, int]]
+    ) -> list[tuple[PairText, tuple[str | None, ...] | None]]:
+        """``(text, values)`` of each pair ``(i, j)`` of ``prs`` under one class's ``names``.
+
+        The same as calling the object per pair, but a pair seen before (most of them) is
+        looked up without a call, which both writers do for every pair of every class.
+        """
+        get = self._memo.get
+        return [get((names[i], names[j])) or self(names[i], names[j]) for i, j in prs]
 
 
 @dataclass(frozen=True)
@@ -499,12 +512,11 @@ def class_columns(
     if named is None:
         by_pair = list(zip(table.text, table.node_i, table.node_j, strict=True))
     else:  # each pair's sentences, from the memo (a pair of names recurs in many classes)
-        memo = named._memo
         by_pair = []
-        for p, (i, j) in enumerate(prs):
-            a, b = names[i], names[j]
-            row_text, values = memo.get((a, b)) or named(a, b)
-            by_pair.append((row_text, a, b))
+        for p, ((i, j), (row_text, values)) in enumerate(
+            zip(prs, named.of_class(names, prs), strict=True)
+        ):
+            by_pair.append((row_text, names[i], names[j]))
             if values is not None:
                 linked.append((p, values))
     for p, (row_text, a, b) in enumerate(by_pair):

@@ -737,9 +737,10 @@ def _themed_columns(
     labels = label.tolist()
     for ci, (names, row_forms) in enumerate(zip(class_names, forms.tolist(), strict=True)):
         base = ci * len(prs) * width
-        for p, (i, j) in enumerate(prs):
+        for p, ((i, j), (text, values)) in enumerate(
+            zip(prs, named.of_class(names, prs), strict=True)
+        ):
             a, b = names[i], names[j]
-            text, values = named(a, b)
             for r in range(width):
                 t = p * width + r
                 out["hypothesis"].append(text[r][row_forms[t]])
