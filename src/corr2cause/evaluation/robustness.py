@@ -64,6 +64,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from corr2cause import __version__
 from corr2cause.atomic import atomic_write_text
 from corr2cause.dataset.readers import EvalItem
@@ -77,7 +79,11 @@ from corr2cause.evaluation.commonsense import (
 )
 from corr2cause.evaluation.metrics import METRIC_NAMES
 from corr2cause.evaluation.run_guard import RunIdentityError, identity_differences, lock_folder
-from corr2cause.evaluation.stories import discover_story_sets, verified_story_rows
+from corr2cause.evaluation.stories import (
+    STORY_COLUMNS,
+    discover_story_sets,
+    verified_story_rows,
+)
 from corr2cause.solver.errors import ParseError
 from corr2cause.solver.parse import parse_hypothesis, parse_premise
 
@@ -151,15 +157,17 @@ def discover_variants(data: str | Path) -> dict[str, Path]:
 
 
 def _holds_stories(folder: Path) -> bool:
-    """Whether a variant folder or export config holds story items (``export-hf --stories``)."""
-    for _, _, row in open_dataset(folder).rows(required_columns=()):
-        return row.get("variant") == "story" and "source_id" in row
-    return False
+    """Whether a variant folder or export config holds story items (``export-hf --stories``).
+
+    Read off the schema of its first Parquet file; generated variants never hold stories.
+    """
+    files = [f for f in open_dataset(folder).source_files() if f.suffix == ".parquet"]
+    return bool(files) and set(STORY_COLUMNS) <= set(pq.read_schema(files[0]).names)
 
 
 def _story_sources(file: Path) -> dict[str, str]:
     """``{story item id: source item id}`` of a verified story file's test split."""
-    return {str(row["id"]): row["source_id"] for _, row in verified_story_rows(file, split="test")}
+    return {str(row["id"]): row["source_id"] for row in verified_story_rows(file, split="test")}
 
 
 def load_test_items(folder: str | Path) -> list[EvalItem]:
@@ -352,8 +360,12 @@ def _variant_row(
     items: list[EvalItem],
     preds: list[int],
     metrics: Mapping[str, Any],
+    kind: str = "variant",
 ) -> dict[str, Any]:
-    """One variant's entry of ``robustness.json`` (without the comparisons with original)."""
+    """One entry of ``robustness.json`` (without the comparisons with original).
+
+    ``kind`` is ``"variant"``, or ``"stories"`` for a story set.
+    """
     columns = read_commonsense(folder, split="test")
     split = None
     if columns is not None:
@@ -367,7 +379,7 @@ def _variant_row(
             preds,
         )
     return {
-        "kind": "variant",
+        "kind": kind,
         "n": metrics["n"],
         **{m: metrics[m] for m in METRIC_NAMES},
         "ci95": metrics.get("ci95", {}),
@@ -419,7 +431,6 @@ def _compare_story_with_sources(
     The story items are matched to their source items in the original run by ``source_id``;
     ``delta`` is the story metrics minus the source metrics on the matched items.
     """
-    row["kind"] = "stories"
     row["sources"] = row["delta"] = row["agreement_with_original"] = None
     if original is None:
         return
@@ -573,7 +584,8 @@ def run_robustness(
                 by_id = _read_predictions(out_dir / name / "predictions.jsonl")
                 preds = [by_id[item.id] for item in items]
                 loaded[name] = (items, preds)
-                results[name] = _variant_row(name, folder, items, preds, metrics)
+                kind = "stories" if name in story_sets else "variant"
+                results[name] = _variant_row(name, folder, items, preds, metrics, kind)
             _compare_with_original({k: v for k, v in results.items() if k in found}, loaded)
             for name in story_sets:
                 _compare_story_with_sources(

@@ -772,10 +772,8 @@ def discover_story_sets(paths: Sequence[str | os.PathLike[str]]) -> dict[str, Pa
     return found
 
 
-def verified_story_rows(
-    file: str | Path, *, split: str | None = None
-) -> list[tuple[str, dict[str, Any]]]:
-    """The rows of a verified story set, as ``(where, row)``; free-form sets are refused.
+def verified_story_rows(file: str | Path, *, split: str | None = None) -> list[dict[str, Any]]:
+    """The rows of a verified story set; free-form sets are refused.
 
     Raises
     ------
@@ -793,5 +791,5 @@ def verified_story_rows(
         source = row.get("source_id")
         if not isinstance(source, str) or not source:
             raise StoryError(f"{file}, {where}: the story item has no source_id")
-        rows.append((where, row))
+        rows.append(row)
     return rows

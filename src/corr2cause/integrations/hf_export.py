@@ -389,7 +389,6 @@ def export_hf(
                     splits_out,
                     STORY_COLUMNS,
                     kind="stories",
-                    source=str(file),
                 )
             )
         example_file = _example_file(configs)

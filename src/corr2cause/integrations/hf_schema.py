@@ -221,8 +221,6 @@ class ConfigSummary:
         Optional columns (:data:`OPTIONAL_FEATURES`) the config carries after the common ones.
     kind : {"variant", "stories"}
         A generator variant, or a story set (``export-hf --stories``).
-    source : str
-        A story config's ``stories.jsonl`` (empty for variants).
     """
 
     name: str
@@ -231,7 +229,6 @@ class ConfigSummary:
     splits: list[SplitSummary]
     columns: tuple[str, ...] = ()
     kind: str = "variant"
-    source: str = ""
 
     @property
     def features(self) -> dict[str, dict[str, Any]]:
