@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from typing import Annotated, Any
 
@@ -26,7 +27,9 @@ class _Corr2CauseGroup(TyperGroup):
 
     This is the one place where :class:`~corr2cause.errors.Corr2CauseError` and operating
     system errors (a missing file, a full disk, a read-only folder) become a message; any
-    other exception is a bug and keeps its traceback.
+    other exception is a bug and keeps its traceback. A closed standard output
+    (``corr2cause solve FILE | head``) is not a failure of the command: it goes on to click,
+    which ends the process quietly with status 1, as ``head``'s reader expects.
     """
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
@@ -35,6 +38,8 @@ class _Corr2CauseGroup(TyperGroup):
         except Corr2CauseError as exc:
             raise fail(str(exc)) from None
         except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
             raise fail(describe_os_error(exc)) from None
 
 
