@@ -4,7 +4,8 @@ Builds the columns of every class of N = 2..6 for ``original``, ``names-medicine
 ``names-nonsense`` and times, best of R interleaved rounds: the class columns (names
 included), the Arrow table, the official CSV rows as bytes. Runs against an older tree too
 (``PYTHONPATH=OLD/src``: then the names are drawn one class at a time), so a change can be
-compared stage by stage on the same machine state (issue 15).
+compared stage by stage on the same machine state (issue 15). Like ``generate_dataset``, a
+themed variant's tables share one memo of pair sentences for all N (where the tree has one).
 
 Usage: python bench/bench_naming_stages.py [ROUNDS]
 """
@@ -22,8 +23,11 @@ new = hasattr(C.Variant, "class_names_many")
 
 def columns(v):
     out = []
+    # as generate_dataset does: one memo of pair sentences per variant run, for all N
+    shared = hasattr(C, "NamedPairs") and v.theme is not None
+    named = C.NamedPairs(v.theme, paraphrase=v.paraphrase) if shared else None
     for n, cl in classes.items():
-        t = C.hypothesis_table(n, v)
+        t = C.hypothesis_table(n, v, named=named) if shared else C.hypothesis_table(n, v)
         if new:
             names = v.class_names_many([c.mec_id for c in cl], n, seed=0)
             out += [
