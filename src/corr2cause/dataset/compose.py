@@ -508,17 +508,14 @@ def class_columns(
     m = data.num_members
     counts = data.counts.tolist()
     ids, hyps, templates, rels, ni, nj, labels, label3, fracs = ([] for _ in range(9))
-    linked: list[tuple[int, tuple[str | None, ...]]] = []
+    pair_values: list[tuple[str | None, ...] | None] = []
     if named is None:
         by_pair = list(zip(table.text, table.node_i, table.node_j, strict=True))
     else:  # each pair's sentences, from the memo (a pair of names recurs in many classes)
         by_pair = []
-        for p, ((i, j), (row_text, values)) in enumerate(
-            zip(prs, named.of_class(names, prs), strict=True)
-        ):
+        for (i, j), (row_text, values) in zip(prs, named.of_class(names, prs), strict=True):
             by_pair.append((row_text, names[i], names[j]))
-            if values is not None:
-                linked.append((p, values))
+            pair_values.append(values)
     for p, (row_text, a, b) in enumerate(by_pair):
         row_counts = counts[p]
         row_forms = forms[p]
@@ -552,13 +549,36 @@ def class_columns(
         "variant": [variant.name] * k,
     }
     if named is not None:
-        values_col: list[str | None] = [None] * k
-        conflicts: list[bool | None] = [None] * k
-        width = len(RELATIONS)
-        for p, values in linked:  # most pairs have no known link
-            for r, value in enumerate(values):
-                t = p * width + r
-                values_col[t] = value
-                conflicts[t] = commonsense_conflict(value, labels[t])
-        columns["commonsense"], columns["commonsense_conflict"] = values_col, conflicts
+        columns["commonsense"], columns["commonsense_conflict"] = commonsense_items(
+            pair_values, labels
+        )
     return columns
+
+
+def commonsense_items(
+    pair_values: Sequence[tuple[str | None, ...] | None], labels: Sequence[int]
+) -> tuple[list[str | None], list[bool | None]]:
+    """The ``commonsense`` and ``commonsense_conflict`` columns of one class's items.
+
+    ``pair_values`` are the commonsense values of each pair, one per relation, as
+    :class:`NamedPairs` gives them (``None``: the pair has no known link); ``labels`` the
+    class's binary labels in item order (pair, then relation). Both writers build the
+    columns here.
+
+    Examples
+    --------
+    >>> values = ("agrees", "contradicts", None, None, None, None)  # one linked pair
+    >>> commonsense_items([values], [1, 1, 0, 0, 0, 0])
+    (['agrees', 'contradicts', None, None, None, None], [False, True, None, None, None, None])
+    """
+    width = len(RELATIONS)
+    values_col: list[str | None] = [None] * (len(pair_values) * width)
+    conflicts: list[bool | None] = [None] * len(values_col)
+    for p, values in enumerate(pair_values):
+        if values is None:  # most pairs have no known link
+            continue
+        for r, value in enumerate(values):
+            t = p * width + r
+            values_col[t] = value
+            conflicts[t] = commonsense_conflict(value, labels[t])
+    return values_col, conflicts

@@ -57,6 +57,7 @@ from corr2cause.dataset.compose import (
     ClassData,
     NamedPairs,
     Variant,
+    commonsense_items,
     hypothesis_table,
     relabel_class,
     relabel_permutation,
@@ -75,7 +76,7 @@ from corr2cause.dataset.generate import (
 from corr2cause.dataset.manifest import new_manifest
 from corr2cause.dataset.sampling import SAMPLERS
 from corr2cause.dataset.splits import SPLITS, assign_splits
-from corr2cause.dataset.themes import Theme, commonsense_conflict
+from corr2cause.dataset.themes import Theme
 from corr2cause.errors import Corr2CauseError, quote
 from corr2cause.graphs.dag import Parents, mask_to_parents, pairs
 
@@ -735,22 +736,18 @@ def _themed_columns(
     out: dict[str, list[Any]] = {c: [] for c in ("hypothesis", "node_i", "node_j")}
     out |= {c: [] for c in COMMONSENSE_COLUMNS}
     labels = label.tolist()
+    per_class = len(prs) * width
     for ci, (names, row_forms) in enumerate(zip(class_names, forms.tolist(), strict=True)):
-        base = ci * len(prs) * width
-        for p, ((i, j), (text, values)) in enumerate(
-            zip(prs, named.of_class(names, prs), strict=True)
-        ):
-            a, b = names[i], names[j]
-            for r in range(width):
-                t = p * width + r
-                out["hypothesis"].append(text[r][row_forms[t]])
-                value = None if values is None else values[r]
-                out["commonsense"].append(value)
-                out["commonsense_conflict"].append(
-                    None if value is None else commonsense_conflict(value, labels[base + t])
-                )
-            out["node_i"] += [a] * width
-            out["node_j"] += [b] * width
+        entries = named.of_class(names, prs)
+        for p, ((i, j), (text, _)) in enumerate(zip(prs, entries, strict=True)):
+            out["hypothesis"] += [text[r][row_forms[p * width + r]] for r in range(width)]
+            out["node_i"] += [names[i]] * width
+            out["node_j"] += [names[j]] * width
+        values, conflicts = commonsense_items(
+            [v for _, v in entries], labels[ci * per_class : (ci + 1) * per_class]
+        )
+        out["commonsense"] += values
+        out["commonsense_conflict"] += conflicts
     return out
 
 
