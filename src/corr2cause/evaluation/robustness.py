@@ -321,8 +321,21 @@ def _agreement(
             return None
         pairs = list(zip(preds, ref_preds, strict=True))
         aligned_by = "row"
+    return _agreement_of(pairs, aligned_by)
+
+
+def _agreement_of(pairs: Sequence[tuple[int, int]], aligned_by: str) -> dict[str, Any]:
+    """``agreement_with_original`` of aligned ``(prediction, original prediction)`` pairs."""
     same = sum(1 for a, b in pairs if a == b)
     return {"n": len(pairs), "agreement_pct": _share(same, len(pairs)), "aligned_by": aligned_by}
+
+
+def _delta(row: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, float | None]:
+    """``row``'s metrics minus ``base``'s, in points (``None`` where either is undefined)."""
+    return {
+        m: None if row[m] is None or base[m] is None else round(row[m] - base[m], 2)
+        for m in METRIC_NAMES
+    }
 
 
 REPORT_FILES = ("robustness.json", "robustness.md")
@@ -406,14 +419,7 @@ def _compare_with_original(
     """Add ``delta`` (points from original) and ``agreement_with_original`` to every row."""
     base = results.get("original")
     for name, row in results.items():
-        row["delta"] = (
-            {
-                m: None if row[m] is None or base[m] is None else round(row[m] - base[m], 2)
-                for m in METRIC_NAMES
-            }
-            if base is not None
-            else None
-        )
+        row["delta"] = _delta(row, base) if base is not None else None
         row["agreement_with_original"] = (
             _agreement(*loaded[name], *loaded["original"]) if "original" in loaded else None
         )
@@ -446,16 +452,8 @@ def _compare_story_with_sources(
     story = group_scores([m[0].label for m in matched], [m[1] for m in matched])
     source = group_scores([m[2].label for m in matched], [m[3] for m in matched])
     row["sources"] = {**source, "unmatched": len(items) - len(matched), "stories": story}
-    row["delta"] = {
-        m: None if story[m] is None or source[m] is None else round(story[m] - source[m], 2)
-        for m in METRIC_NAMES
-    }
-    same = sum(1 for m in matched if m[1] == m[3])
-    row["agreement_with_original"] = {
-        "n": len(matched),
-        "agreement_pct": _share(same, len(matched)),
-        "aligned_by": "source_id",
-    }
+    row["delta"] = _delta(story, source)
+    row["agreement_with_original"] = _agreement_of([(m[1], m[3]) for m in matched], "source_id")
 
 
 def run_robustness(
@@ -619,6 +617,12 @@ def _fmt(value: Any, signed: bool = False) -> str:
     return str(value)
 
 
+def _delta_and_agreement(row: Mapping[str, Any]) -> tuple[Mapping[str, Any], float | None]:
+    """A report row's ``delta`` (``{}`` without one) and its agreement in percent, or None."""
+    agreement = row.get("agreement_with_original") or {}
+    return row.get("delta") or {}, agreement.get("agreement_pct")
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
     """The robustness report as Markdown: main table, per-relation F1, shortcut, commonsense."""
     variants: Mapping[str, Any] = report["variants"]
@@ -642,8 +646,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     ]
     for name in names:
         row = variants[name]
-        delta = row.get("delta") or {}
-        agree = (row.get("agreement_with_original") or {}).get("agreement_pct")
+        delta, agree = _delta_and_agreement(row)
         lines.append(
             f"| {name} | {row['n']} | "
             + " | ".join(_fmt(row[m]) for m in METRIC_NAMES)
@@ -716,8 +719,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             row = variants[name]
             src = row.get("sources") or {}
             story = src.get("stories") or {}
-            delta = row.get("delta") or {}
-            agree = (row.get("agreement_with_original") or {}).get("agreement_pct")
+            delta, agree = _delta_and_agreement(row)
             lines.append(
                 f"| {name} | {row['n']} | {src.get('n', '-')} | {_fmt(src.get('f1'))} | "
                 f"{_fmt(story.get('f1'))} | {_fmt(delta.get('f1'), signed=True)} | "
